@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Installs and runs a real single OpenSearch node with the k-NN plugin and instruct-embed.
+#
+#   node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP   unpack OpenSearch into DIR and install both plugins
+#   node.sh start DIR HTTP_PORTS TRANSPORT_PORTS      start it on 127.0.0.1 (ports: "9200" or "9400-9499")
+#   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP
+#                                                      install + start on free ports, then write
+#                                                      DIR/cluster.properties for the integration tests
+#   node.sh stop DIR                                   stop it
+#
+# As root the node runs as an unprivileged user (OpenSearch refuses root); DIR is handed to that user.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=java-home.sh
+. "$here/java-home.sh"
+
+die() { echo "node.sh: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "needs '$1' on the PATH ($2)"; }
+
+home_of() { echo "$1/opensearch"; }
+
+unpack_zip() {  # zip, destination
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o "$1" -d "$2"
+  else  # the JDK's jar tool unpacks too, but loses the executable bits
+    (cd "$2" && "$JAVA_HOME/bin/jar" xf "$1")
+    chmod +x "$2"/*/bin/* 2>/dev/null || true
+  fi
+}
+
+install_node() {
+  local dir=$1 dist=$2 knn=$3 plugin=$4
+  for f in "$dist" "$knn" "$plugin"; do [ -f "$f" ] || die "missing $f"; done
+  stop_node "$dir" 2>/dev/null || true
+  rm -rf "$dir"
+  mkdir -p "$dir/unpack"
+  unpack_zip "$(readlink -f "$dist")" "$dir/unpack"
+  mv "$dir"/unpack/opensearch-* "$(home_of "$dir")"
+  rmdir "$dir/unpack"
+  local home
+  home=$(home_of "$dir")
+  OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$knn")" >"$dir/install.log" 2>&1 \
+    || { cat "$dir/install.log" >&2; die "installing k-NN failed"; }
+  OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$plugin")" >>"$dir/install.log" 2>&1 \
+    || { cat "$dir/install.log" >&2; die "installing instruct-embed failed"; }
+  echo "installed OpenSearch with k-NN and instruct-embed into $home"
+}
+
+start_node() {
+  local dir=$1 http_ports=$2 transport_ports=$3
+  local home
+  home=$(home_of "$dir")
+  [ -x "$home/bin/opensearch" ] || die "no node installed in $dir"
+  need curl "to wait for the node"
+  cat >"$home/config/opensearch.yml" <<YML
+# written by scripts/node.sh
+cluster.name: instruct-embed
+node.name: node-1
+network.host: 127.0.0.1
+http.port: $http_ports
+transport.port: $transport_ports
+discovery.type: single-node
+node.portsfile: true
+YML
+  rm -f "$home/logs/http.ports" "$home/logs/transport.ports"
+  if [ "$(id -u)" = 0 ]; then
+    "$here/unprivileged.sh" true  # creates the user
+    chown -R "${INSTRUCT_EMBED_RUN_AS:-instruct-embed}:" "$dir"
+  fi
+  OPENSEARCH_JAVA_HOME=$JAVA_HOME OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:--Xms1g -Xmx1g}" OPT_OUT_TRACKING=true \
+    "$here/unprivileged.sh" "$home/bin/opensearch" -d -p "$home/opensearch.pid" -q \
+    || die "OpenSearch did not start; see $home/logs/instruct-embed.log"
+  local port="" i
+  for i in $(seq 1 180); do
+    if [ -s "$home/logs/http.ports" ]; then
+      port=$(sed -n '1s/.*://p' "$home/logs/http.ports")
+      if curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+        break
+      fi
+    fi
+    if [ -f "$home/opensearch.pid" ] && ! kill -0 "$(cat "$home/opensearch.pid")" 2>/dev/null; then
+      tail -50 "$home/logs/instruct-embed.log" >&2 || true
+      die "OpenSearch exited during start"
+    fi
+    sleep 1
+  done
+  curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 || { tail -50 "$home/logs/instruct-embed.log" >&2; die "OpenSearch did not answer in 180 s"; }
+  local transport
+  transport=$(sed -n '1s/.*://p' "$home/logs/transport.ports")
+  echo "$port" >"$dir/http.port"
+  cat >"$dir/cluster.properties" <<PROPS
+tests.rest.cluster=127.0.0.1:$port
+tests.cluster=127.0.0.1:$transport
+tests.clustername=instruct-embed
+PROPS
+  echo "OpenSearch is up at http://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
+}
+
+stop_node() {
+  local home pid i
+  home=$(home_of "$1")
+  [ -f "$home/opensearch.pid" ] || return 0
+  pid=$(cat "$home/opensearch.pid")
+  if kill "$pid" 2>/dev/null; then
+    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "stopped OpenSearch (pid $pid)"
+  fi
+  rm -f "$home/opensearch.pid"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  install) [ $# -eq 4 ] || die "usage: node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"; install_node "$@" ;;
+  start) [ $# -eq 3 ] || die "usage: node.sh start DIR HTTP_PORTS TRANSPORT_PORTS"; start_node "$@" ;;
+  start-test)
+    [ $# -eq 4 ] || die "usage: node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"
+    install_node "$@"
+    start_node "$1" 9400-9499 9500-9599
+    ;;
+  stop) [ $# -eq 1 ] || die "usage: node.sh stop DIR"; stop_node "$1" ;;
+  *) die "usage: node.sh install|start|start-test|stop ..." ;;
+esac

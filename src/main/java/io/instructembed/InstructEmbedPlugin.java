@@ -1,0 +1,126 @@
+package io.instructembed;
+
+import io.instructembed.model.InferenceConfig;
+import io.instructembed.model.ModelService;
+import io.instructembed.model.NativeLibraries;
+import io.instructembed.pack.PackRegistry;
+import io.instructembed.rest.RestEmbedAction;
+import io.instructembed.rest.RestGetModelsAction;
+import io.instructembed.settings.InstructEmbedSettings;
+import io.instructembed.transport.embed.EmbedAction;
+import io.instructembed.transport.embed.TransportEmbedAction;
+import io.instructembed.transport.models.GetModelsAction;
+import io.instructembed.transport.models.TransportGetModelsAction;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Wires the plugin together; the work lives in the feature packages. */
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin {
+    public static final String NAME = "instruct-embed";
+    /** Bundled packs, inside the plugin's folder. */
+    public static final String BUNDLED_PACKS = "model-packs";
+
+    private ModelService modelService;
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        NativeLibraries.configureDjl(environment.tmpDir());
+        Settings settings = environment.settings();
+        PackRegistry packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
+        modelService = new ModelService(packs, threadPool.executor(InstructEmbedSettings.INFERENCE_POOL), InferenceConfig.from(settings));
+        modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
+        return List.of(modelService);
+    }
+
+    /** Where users put their own packs and the weights of packs we cannot ship. */
+    public static Path userPacksDir(Environment environment) {
+        return environment.configDir().resolve(NAME).resolve("packs");
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        // Bounded: a full queue rejects (429) instead of piling up texts in memory.
+        return List.of(
+            new FixedExecutorBuilder(
+                settings,
+                InstructEmbedSettings.INFERENCE_POOL,
+                InstructEmbedSettings.defaultPoolSize(settings),
+                256,
+                "thread_pool." + InstructEmbedSettings.INFERENCE_POOL
+            )
+        );
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return InstructEmbedSettings.all();
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(
+            new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
+            new ActionHandler<>(GetModelsAction.INSTANCE, TransportGetModelsAction.class)
+        );
+    }
+
+    @Override
+    public List<RestHandler> getRestHandlers(
+        Settings settings,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster
+    ) {
+        return List.of(new RestEmbedAction(), new RestGetModelsAction());
+    }
+
+    @Override
+    public void close() {
+        if (modelService != null) {
+            modelService.close();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.instructembed.model;
+
+import ai.onnxruntime.OrtException;
+import io.instructembed.pack.PackManifest;
+
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** A pack ready to embed on this node: its tokenizer, its session and how batches are cut. */
+public final class LoadedModel implements Closeable {
+    private final PackManifest manifest;
+    private final PackTokenizer tokenizer;
+    private final OnnxEmbedder embedder;
+    private final BatchPlanner planner;
+    private final String device;
+    private final ModelCounters counters = new ModelCounters();
+
+    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, OnnxEmbedder embedder, BatchPlanner planner, String device) {
+        this.manifest = manifest;
+        this.tokenizer = tokenizer;
+        this.embedder = embedder;
+        this.planner = planner;
+        this.device = device;
+    }
+
+    public PackManifest manifest() {
+        return manifest;
+    }
+
+    public String device() {
+        return device;
+    }
+
+    public ModelCounters counters() {
+        return counters;
+    }
+
+    public TokenizedText tokenize(String renderedText) {
+        return tokenizer.tokenize(renderedText);
+    }
+
+    /** Embeds already-rendered texts; results come back in input order. Runs on an inference thread. */
+    public List<Embedding> embed(List<String> renderedTexts) throws OrtException {
+        List<TokenizedText> tokenized = new ArrayList<>(renderedTexts.size());
+        for (String text : renderedTexts) {
+            tokenized.add(tokenizer.tokenize(text));
+        }
+        return embedTokenized(tokenized);
+    }
+
+    public List<Embedding> embedTokenized(List<TokenizedText> tokenized) throws OrtException {
+        counters.requests.increment();
+        int[] lengths = tokenized.stream().mapToInt(TokenizedText::length).toArray();
+        Embedding[] results = new Embedding[tokenized.size()];
+        long start = System.nanoTime();
+        try {
+            for (int[] batch : planner.plan(lengths)) {
+                List<TokenizedText> rows = new ArrayList<>(batch.length);
+                int longest = 0;
+                for (int index : batch) {
+                    rows.add(tokenized.get(index));
+                    longest = Math.max(longest, lengths[index]);
+                }
+                float[][] vectors = embedder.embed(rows);
+                for (int i = 0; i < batch.length; i++) {
+                    TokenizedText row = rows.get(i);
+                    results[batch[i]] = new Embedding(vectors[i], row.length(), row.truncated());
+                    counters.tokens.add(row.length());
+                    if (row.truncated()) {
+                        counters.truncated.increment();
+                    }
+                }
+                counters.batches.increment();
+                counters.paddedTokens.add((long) longest * batch.length);
+            }
+        } catch (OrtException | RuntimeException e) {
+            counters.errors.increment();
+            throw e;
+        } finally {
+            counters.inferenceNanos.add(System.nanoTime() - start);
+        }
+        counters.texts.add(tokenized.size());
+        return Arrays.asList(results);
+    }
+
+    @Override
+    public void close() {
+        try {
+            embedder.close();
+        } finally {
+            tokenizer.close();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.instructembed.model;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Running totals of one loaded model's work, for stats and for tests that count batches. */
+public final class ModelCounters {
+    public final LongAdder requests = new LongAdder();
+    public final LongAdder texts = new LongAdder();
+    public final LongAdder tokens = new LongAdder();
+    public final LongAdder paddedTokens = new LongAdder();
+    public final LongAdder batches = new LongAdder();
+    public final LongAdder truncated = new LongAdder();
+    public final LongAdder errors = new LongAdder();
+    public final LongAdder inferenceNanos = new LongAdder();
+}

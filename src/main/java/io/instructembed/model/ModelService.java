@@ -1,0 +1,211 @@
+package io.instructembed.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.instructembed.pack.InputType;
+import io.instructembed.pack.ModelPack;
+import io.instructembed.pack.PackRegistry;
+import io.instructembed.pack.PackState;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The node-local model service: the only class that decides when models load and where inference
+ * runs. Every call is answered through a listener; the work itself runs on the bounded inference
+ * pool, never on the caller's (transport, search or write) thread, and a full pool answers with a
+ * rejection (HTTP 429).
+ */
+public final class ModelService implements Closeable {
+    private static final Logger logger = LogManager.getLogger(ModelService.class);
+
+    private final PackRegistry packs;
+    private final ExecutorService executor;
+    private final InferenceConfig config;
+    private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
+
+    public ModelService(PackRegistry packs, ExecutorService executor, InferenceConfig config) {
+        this.packs = packs;
+        this.executor = executor;
+        this.config = config;
+    }
+
+    public PackRegistry packs() {
+        return packs;
+    }
+
+    /** What to embed: texts of one model, one side, one task or instruction. */
+    public record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {}
+
+    /**
+     * Renders, tokenises and embeds. Bad input (unknown model or task, an instruction on the
+     * document side) fails at once on the caller's thread, without queueing.
+     */
+    public void embed(EmbedCall call, ActionListener<List<Embedding>> listener) {
+        final List<String> rendered;
+        final ModelPack pack;
+        try {
+            pack = usablePack(call.modelId());
+            rendered = pack.manifest().render(call.texts(), call.inputType(), call.task(), call.instruction());
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        executor.execute(new AbstractRunnable() {
+            @Override
+            protected void doRun() throws Exception {
+                listener.onResponse(loaded(pack).embed(rendered));
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+        });
+    }
+
+    /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
+    public ModelPack usablePack(String modelId) {
+        ModelPack pack = packs.get(modelId)
+            .orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
+        if (pack.state() == PackState.WEIGHTS_MISSING) {
+            throw new OpenSearchStatusException(
+                "model [{}] has no weights installed: missing {}; put them in [{}]{}",
+                RestStatus.BAD_REQUEST,
+                modelId,
+                pack.missingFiles(),
+                pack.installDir(),
+                pack.manifest().weightsHelp() == null ? "" : " (" + pack.manifest().weightsHelp() + ")"
+            );
+        }
+        if (pack.state() == PackState.INVALID) {
+            throw new OpenSearchStatusException("model [{}] has an invalid pack: {}", RestStatus.BAD_REQUEST, modelId, pack.problems());
+        }
+        return pack;
+    }
+
+    /** Loads the pack on this thread if it is not loaded yet. Call only on inference threads. */
+    LoadedModel loaded(ModelPack pack) throws IOException, OrtException {
+        return slots.computeIfAbsent(pack.id(), id -> new ModelSlot()).get(pack, config);
+    }
+
+    /** Starts loading packs in the background; failures are logged and shown in the model's status. */
+    public void preload(List<String> ids) {
+        for (String id : ids) {
+            ModelPack pack = packs.get(id).orElse(null);
+            if (pack == null || pack.state() != PackState.AVAILABLE) {
+                logger.warn("cannot preload model [{}]: {}", id, pack == null ? "no such pack" : "pack is " + pack.state().jsonName());
+                continue;
+            }
+            executor.execute(new AbstractRunnable() {
+                @Override
+                protected void doRun() throws Exception {
+                    loaded(pack);
+                }
+
+                @Override
+                public void onFailure(Exception e) {
+                    logger.warn("preloading model [" + id + "] failed", e);
+                }
+            });
+        }
+    }
+
+    public ModelStatus status(String modelId) {
+        ModelSlot slot = slots.get(modelId);
+        return slot == null ? new ModelStatus(modelId, LoadState.NOT_LOADED, null, null, 0) : slot.status(modelId);
+    }
+
+    public List<ModelStatus> statuses() {
+        List<ModelStatus> statuses = new ArrayList<>();
+        for (String id : packs.ids()) {
+            statuses.add(status(id));
+        }
+        return statuses;
+    }
+
+    /** The loaded model, if loaded on this node; for stats and tests. */
+    public LoadedModel loadedModel(String modelId) {
+        ModelSlot slot = slots.get(modelId);
+        return slot == null ? null : slot.model;
+    }
+
+    @Override
+    public void close() {
+        for (ModelSlot slot : slots.values()) {
+            slot.close();
+        }
+        slots.clear();
+    }
+
+    /** One model's place on this node; loads at most once at a time. */
+    private static final class ModelSlot {
+        private volatile LoadedModel model;
+        private volatile LoadState state = LoadState.NOT_LOADED;
+        private volatile String error;
+        private volatile long loadMillis;
+
+        LoadedModel get(ModelPack pack, InferenceConfig config) throws IOException, OrtException {
+            LoadedModel current = model;
+            if (current != null) {
+                return current;
+            }
+            synchronized (this) {
+                if (model != null) {
+                    return model;
+                }
+                state = LoadState.LOADING;
+                long start = System.nanoTime();
+                try {
+                    model = load(pack, config);
+                    loadMillis = (System.nanoTime() - start) / 1_000_000;
+                    error = null;
+                    state = LoadState.LOADED;
+                    logger.info("loaded model [{}] on {} in {} ms", pack.id(), model.device(), loadMillis);
+                    return model;
+                } catch (IOException | OrtException | RuntimeException e) {
+                    state = LoadState.FAILED;
+                    error = e.getMessage();
+                    logger.warn("loading model [" + pack.id() + "] failed", e);
+                    throw new OpenSearchStatusException("model [{}] failed to load: {}", RestStatus.INTERNAL_SERVER_ERROR, e, pack.id(), e.getMessage());
+                }
+            }
+        }
+
+        private static LoadedModel load(ModelPack pack, InferenceConfig config) throws IOException, OrtException {
+            PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest());
+            try (OrtSession.SessionOptions options = config.sessionOptions()) {
+                OnnxEmbedder embedder = OnnxEmbedder.open(OrtEnvironment.getEnvironment(), pack.modelPath(), pack.manifest(), options);
+                return new LoadedModel(pack.manifest(), tokenizer, embedder, config.planner(), "cpu");
+            } catch (OrtException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        }
+
+        ModelStatus status(String id) {
+            LoadedModel current = model;
+            return new ModelStatus(id, state, current == null ? null : current.device(), error, loadMillis);
+        }
+
+        synchronized void close() {
+            if (model != null) {
+                model.close();
+                model = null;
+                state = LoadState.NOT_LOADED;
+            }
+        }
+    }
+}

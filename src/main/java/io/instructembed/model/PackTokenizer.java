@@ -1,0 +1,88 @@
+package io.instructembed.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.instructembed.pack.PackManifest;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A pack's HuggingFace tokenizer (DJL bindings): special tokens as the tokenizer defines them,
+ * truncation at the pack's max tokens, and the EOS token appended where the pack asks for it
+ * (decoder embedders pool the state of a final EOS that their tokenizers do not always add).
+ */
+public final class PackTokenizer implements Closeable {
+    private final HuggingFaceTokenizer tokenizer;
+    private final long eosId;
+    private final boolean appendEos;
+
+    private PackTokenizer(HuggingFaceTokenizer tokenizer, boolean appendEos, long eosId) {
+        this.tokenizer = tokenizer;
+        this.appendEos = appendEos;
+        this.eosId = eosId;
+    }
+
+    public static PackTokenizer load(Path tokenizerFile, PackManifest manifest) throws IOException {
+        // Room for the EOS we may append ourselves.
+        int maxLength = manifest.appendEos() ? manifest.maxTokens() - 1 : manifest.maxTokens();
+        HuggingFaceTokenizer tokenizer = withPluginClassLoader(
+            () -> HuggingFaceTokenizer.builder()
+                .optTokenizerPath(tokenizerFile)
+                .optAddSpecialTokens(true)
+                .optTruncation(true)
+                .optMaxLength(maxLength)
+                .optPadding(false)
+                .optWithOverflowingTokens(false)
+                .build()
+        );
+        long eosId = -1;
+        if (manifest.appendEos()) {
+            long[] ids = tokenizer.encode(manifest.eosToken(), false, false).getIds();
+            if (ids.length != 1) {
+                tokenizer.close();
+                throw new IOException("[eos_token] [" + manifest.eosToken() + "] is not a single token of the pack's tokenizer");
+            }
+            eosId = ids[0];
+        }
+        return new PackTokenizer(tokenizer, manifest.appendEos(), eosId);
+    }
+
+    public TokenizedText tokenize(String text) {
+        Encoding encoding = tokenizer.encode(text);
+        long[] ids = encoding.getIds();
+        long[] typeIds = encoding.getTypeIds();
+        if (appendEos && (ids.length == 0 || ids[ids.length - 1] != eosId)) {
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = eosId;
+            typeIds = Arrays.copyOf(typeIds, typeIds.length + 1);
+        }
+        return new TokenizedText(ids, typeIds, encoding.exceedMaxLength());
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * DJL finds its native library's properties through the thread context class loader, which
+     * inside a node is not the plugin's loader.
+     */
+    static <T> T withPluginClassLoader(IoSupplier<T> action) throws IOException {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(PackTokenizer.class.getClassLoader());
+        try {
+            return action.get();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.instructembed.transport.embed;
+
+import io.instructembed.model.ModelService;
+import io.instructembed.settings.InstructEmbedSettings;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.tasks.Task;
+import org.opensearch.transport.TransportService;
+
+/** Hands the texts to the local model service; answers when the inference pool is done. */
+public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, EmbedResponse> {
+    private final ModelService models;
+    private final int maxTexts;
+
+    @Inject
+    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, ModelService models, ClusterService clusterService) {
+        super(EmbedAction.NAME, transportService, actionFilters, EmbedRequest::new);
+        this.models = models;
+        this.maxTexts = InstructEmbedSettings.EMBED_MAX_TEXTS.get(clusterService.getSettings());
+    }
+
+    @Override
+    protected void doExecute(Task task, EmbedRequest request, ActionListener<EmbedResponse> listener) {
+        if (request.texts().size() > maxTexts) {
+            listener.onFailure(
+                new IllegalArgumentException(
+                    "[texts] has " + request.texts().size() + " texts, more than the " + maxTexts + " allowed per call ("
+                        + InstructEmbedSettings.EMBED_MAX_TEXTS.getKey() + ")"
+                )
+            );
+            return;
+        }
+        long start = System.nanoTime();
+        ModelService.EmbedCall call = new ModelService.EmbedCall(
+            request.modelId(),
+            request.texts(),
+            request.inputType(),
+            request.task(),
+            request.instruction()
+        );
+        models.embed(call, ActionListener.wrap(embeddings -> {
+            int dimensions = models.usablePack(request.modelId()).manifest().dimensions();
+            listener.onResponse(new EmbedResponse(request.modelId(), dimensions, embeddings, (System.nanoTime() - start) / 1_000_000));
+        }, listener::onFailure));
+    }
+}

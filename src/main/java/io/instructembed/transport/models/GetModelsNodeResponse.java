@@ -1,0 +1,44 @@
+package io.instructembed.transport.models;
+
+import io.instructembed.model.LoadState;
+import io.instructembed.model.ModelStatus;
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+
+import java.io.IOException;
+import java.util.List;
+
+/** One node's load state of each model. */
+public class GetModelsNodeResponse extends BaseNodeResponse {
+    private final List<ModelStatus> statuses;
+
+    public GetModelsNodeResponse(DiscoveryNode node, List<ModelStatus> statuses) {
+        super(node);
+        this.statuses = statuses;
+    }
+
+    public GetModelsNodeResponse(StreamInput in) throws IOException {
+        super(in);
+        statuses = in.readList(
+            i -> new ModelStatus(i.readString(), LoadState.fromJson(i.readString()), i.readOptionalString(), i.readOptionalString(), i.readVLong())
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeCollection(statuses, (o, s) -> {
+            o.writeString(s.modelId());
+            o.writeString(s.state().jsonName());
+            o.writeOptionalString(s.device());
+            o.writeOptionalString(s.error());
+            o.writeVLong(s.loadMillis());
+        });
+    }
+
+    public List<ModelStatus> statuses() {
+        return statuses;
+    }
+}
