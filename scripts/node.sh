@@ -8,6 +8,7 @@
 #                                                      DIR/cluster.properties for the integration tests
 #   node.sh stop DIR                                   stop it
 #
+# NODE_SETTINGS: extra opensearch.yml lines for `start` (e.g. "instruct_embed.onnx.intra_op_threads: 2").
 # As root the node runs as an unprivileged user (OpenSearch refuses root); DIR is handed to that user.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -61,6 +62,7 @@ http.port: $http_ports
 transport.port: $transport_ports
 discovery.type: single-node
 node.portsfile: true
+${NODE_SETTINGS:-}
 YML
   rm -f "$home/logs/http.ports" "$home/logs/transport.ports"
   if [ "$(id -u)" = 0 ]; then
@@ -68,8 +70,8 @@ YML
     chown -R "${INSTRUCT_EMBED_RUN_AS:-instruct-embed}:" "$dir"
   fi
   OPENSEARCH_JAVA_HOME=$JAVA_HOME OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:--Xms1g -Xmx1g}" OPT_OUT_TRACKING=true \
-    "$here/unprivileged.sh" "$home/bin/opensearch" -d -p "$home/opensearch.pid" -q \
-    || die "OpenSearch did not start; see $home/logs/instruct-embed.log"
+    "$here/unprivileged.sh" "$home/bin/opensearch" -d -p "$home/opensearch.pid" >"$dir/start.log" 2>&1 \
+    || { cat "$dir/start.log" >&2; die "OpenSearch did not start; see $home/logs/instruct-embed.log"; }
   local port="" i
   for i in $(seq 1 180); do
     if [ -s "$home/logs/http.ports" ]; then
@@ -78,9 +80,10 @@ YML
         break
       fi
     fi
-    if [ -f "$home/opensearch.pid" ] && ! kill -0 "$(cat "$home/opensearch.pid")" 2>/dev/null; then
+    if { [ -f "$home/opensearch.pid" ] && ! kill -0 "$(cat "$home/opensearch.pid")" 2>/dev/null; } \
+      || { [ ! -f "$home/opensearch.pid" ] && [ "$i" -gt 30 ]; }; then
       tail -50 "$home/logs/instruct-embed.log" >&2 || true
-      die "OpenSearch exited during start"
+      die "OpenSearch exited during start; see $home/logs/instruct-embed.log"
     fi
     sleep 1
   done
@@ -93,6 +96,7 @@ tests.rest.cluster=127.0.0.1:$port
 tests.cluster=127.0.0.1:$transport
 tests.clustername=instruct-embed
 PROPS
+
   echo "OpenSearch is up at http://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
 }
 
@@ -110,6 +114,11 @@ stop_node() {
 }
 
 cmd=${1:-}; shift || true
+# OpenSearch resolves relative paths (the pid file) against its own home: use absolute ones.
+if [ $# -gt 0 ]; then
+  dir_arg=$(realpath -m "$1"); shift
+  set -- "$dir_arg" "$@"
+fi
 case "$cmd" in
   install) [ $# -eq 4 ] || die "usage: node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"; install_node "$@" ;;
   start) [ $# -eq 3 ] || die "usage: node.sh start DIR HTTP_PORTS TRANSPORT_PORTS"; start_node "$@" ;;
