@@ -37,21 +37,54 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-show() {  # method, path, body: prints the curl command and its (shortened) answer
+show() {  # method, path, body: prints the curl command and its answer, vectors shortened
   echo
-  echo "\$ curl -X$1 '$url$2' -H 'Content-Type: application/json' -d '$3'"
-  curl -sS -X"$1" "$url$2" -H 'Content-Type: application/json' -d "$3" \
-    | sed -E 's/("vector":\[)([^],]*,[^],]*,[^],]*,)[^]]*\]/\1\2 ...]/g'
+  if [ -n "$3" ]; then
+    echo "\$ curl -X$1 '$url$2' -H 'Content-Type: application/json' -d '$3'"
+    curl -sS -X"$1" "$url$2" -H 'Content-Type: application/json' -d "$3" \
+      | sed -E 's/("vector":\[)([^],]*,[^],]*,[^],]*,)[^]]*\]/\1\2 ...]/g; s/("text_vector":\[)([^],]*,[^],]*,[^],]*,)[^]]*\]/\1\2 ...]/g'
+    echo
+    return
+  fi
+  echo "\$ curl -X$1 '$url$2'"
+  curl -sS -X"$1" "$url$2" \
+    | sed -E 's/("vector":\[)([^],]*,[^],]*,[^],]*,)[^]]*\]/\1\2 ...]/g; s/("text_vector":\[)([^],]*,[^],]*,[^],]*,)[^]]*\]/\1\2 ...]/g'
   echo
 }
 
 show POST /_plugins/_instruct_embed/_embed \
   '{"model_id": "bge-small-en-v1.5", "input_type": "query", "task": "retrieval", "texts": ["how do neurons communicate?"]}'
-show POST /_plugins/_instruct_embed/_embed \
-  '{"model_id": "bge-small-en-v1.5", "input_type": "document", "texts": ["Neurons communicate through synapses.", "The stock market fell today."]}'
+
 echo
-echo "\$ curl '$url/_plugins/_instruct_embed/models?filter_path=models.model_id,models.state,models.dimensions'"
-curl -sS "$url/_plugins/_instruct_embed/models?filter_path=models.model_id,models.state,models.dimensions"
+echo "==> a demo index whose settings declare an embedding pipeline, filled from demo/corpus.jsonl with _bulk"
+curl -sS -XDELETE "$url/demo" >/dev/null 2>&1 || true
+show PUT /_ingest/pipeline/demo-embed \
+  '{"processors": [{"instruct_embedding": {"model_id": "bge-small-en-v1.5", "field_map": {"text": "text_vector"}}}]}'
+show PUT /demo \
+  '{"settings": {"index.knn": true, "index.default_pipeline": "demo-embed", "number_of_replicas": 0},
+    "mappings": {"properties": {"title": {"type": "text"}, "text": {"type": "text"},
+      "text_vector": {"type": "knn_vector", "dimension": 384,
+        "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}}}}}'
+bulk_body=$(sed -E 's/^\{"id": "([^"]*)", (.*)$/{"index": {"_id": "\1"}}\n{\2/' "$repo/demo/corpus.jsonl")
+echo
+echo "\$ curl -XPOST '$url/demo/_bulk?refresh=true' -H 'Content-Type: application/x-ndjson' --data-binary @<(demo/corpus.jsonl as _bulk lines)"
+printf '%s\n' "$bulk_body" | curl -sS -XPOST "$url/demo/_bulk?refresh=true&filter_path=took,ingest_took,errors" \
+  -H 'Content-Type: application/x-ndjson' --data-binary @-
+echo
+show GET '/demo/_doc/1?filter_path=_source.title,_source.text_vector' ''
+
+echo
+echo "==> searching: embed the question as a query, then a k-NN query with that vector"
+question='what keeps me awake after an espresso?'
+vector=$(curl -sS -XPOST "$url/_plugins/_instruct_embed/_embed" -H 'Content-Type: application/json' \
+  -d "{\"model_id\": \"bge-small-en-v1.5\", \"input_type\": \"query\", \"texts\": [\"$question\"]}" \
+  | sed -E 's/.*"vector":(\[[^]]*\]).*/\1/')
+echo "question: $question"
+curl -sS -XPOST "$url/demo/_search?filter_path=hits.hits._id,hits.hits._score,hits.hits._source.title" \
+  -H 'Content-Type: application/json' \
+  -d "{\"size\": 3, \"_source\": [\"title\"], \"query\": {\"knn\": {\"text_vector\": {\"vector\": $vector, \"k\": 3}}}}"
+echo
+show GET '/_plugins/_instruct_embed/_local/stats?filter_path=nodes.*.models' ''
 echo
 echo
 echo "The node is running at $url (home: $node_dir/opensearch, logs in $node_dir/opensearch/logs)."

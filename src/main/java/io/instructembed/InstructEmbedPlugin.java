@@ -1,12 +1,17 @@
 package io.instructembed;
 
+import io.instructembed.ingest.InstructEmbeddingProcessor;
+import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
 import io.instructembed.model.InferenceConfig;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
 import io.instructembed.pack.PackRegistry;
 import io.instructembed.rest.RestEmbedAction;
 import io.instructembed.rest.RestGetModelsAction;
+import io.instructembed.rest.RestStatsAction;
 import io.instructembed.settings.InstructEmbedSettings;
+import io.instructembed.stats.StatsAction;
+import io.instructembed.stats.TransportStatsAction;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.TransportEmbedAction;
 import io.instructembed.transport.models.GetModelsAction;
@@ -25,7 +30,9 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
@@ -40,15 +47,16 @@ import org.opensearch.watcher.ResourceWatcherService;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
-public class InstructEmbedPlugin extends Plugin implements ActionPlugin {
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin {
     public static final String NAME = "instruct-embed";
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
 
-    private ModelService modelService;
+    private volatile ModelService modelService;
 
     @Override
     public Collection<Object> createComponents(
@@ -100,7 +108,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin {
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
-            new ActionHandler<>(GetModelsAction.INSTANCE, TransportGetModelsAction.class)
+            new ActionHandler<>(GetModelsAction.INSTANCE, TransportGetModelsAction.class),
+            new ActionHandler<>(StatsAction.INSTANCE, TransportStatsAction.class)
         );
     }
 
@@ -114,7 +123,24 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin {
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestEmbedAction(), new RestGetModelsAction());
+        return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction());
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        // Called before createComponents: the factory reaches the service once pipelines are built.
+        return Map.of(
+            InstructEmbeddingProcessor.TYPE,
+            new InstructEmbeddingProcessorFactory(this::modelService, () -> parameters.ingestService.getClusterService())
+        );
+    }
+
+    private ModelService modelService() {
+        ModelService service = modelService;
+        if (service == null) {
+            throw new IllegalStateException("the instruct-embed model service is not started yet");
+        }
+        return service;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.instructembed.rest;
 
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.GoldenVectors.Golden;
+import io.instructembed.support.Json;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
@@ -23,27 +24,6 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         return entityAsMap(client().performRequest(request));
     }
 
-    private static String jsonString(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
-    }
-
     private static String embedBody(String model, List<String> texts, String inputType, String task) {
         StringBuilder body = new StringBuilder("{\"model_id\":\"").append(model).append("\",\"input_type\":\"").append(inputType).append("\"");
         if (task != null) {
@@ -51,7 +31,7 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         }
         body.append(",\"texts\":[");
         for (int i = 0; i < texts.size(); i++) {
-            body.append(i == 0 ? "" : ",").append(jsonString(texts.get(i)));
+            body.append(i == 0 ? "" : ",").append(Json.quote(texts.get(i)));
         }
         return body.append("]}").toString();
     }
@@ -149,7 +129,7 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         Golden query = GoldenVectors.queries().get(0);
         Map<String, Object> response = embed(
             "{\"model_id\":\"bge-small-en-v1.5\",\"input_type\":\"query\",\"instruction\":\"Represent this sentence for searching relevant passages: \",\"texts\":["
-                + jsonString(query.text())
+                + Json.quote(query.text())
                 + "]}"
         );
         assertTrue(GoldenVectors.cosine(query.vector(), vector(response, 0)) >= 0.9999);

@@ -1,0 +1,81 @@
+package io.instructembed.ingest;
+
+import io.instructembed.model.ModelService;
+import io.instructembed.pack.ModelPack;
+import io.instructembed.pack.PackManifest;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.ingest.ConfigurationUtils;
+import org.opensearch.ingest.Processor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Builds {@code instruct_embedding} processors from pipeline definitions, refusing (HTTP 400) an
+ * unknown model or task, an empty field map, or a field mapped to itself.
+ */
+public final class InstructEmbeddingProcessorFactory implements Processor.Factory {
+    private final Supplier<ModelService> models;
+    private final Supplier<ClusterService> clusterService;
+
+    /** Suppliers: the ingest service asks for factories before plugin components exist. */
+    public InstructEmbeddingProcessorFactory(Supplier<ModelService> models, Supplier<ClusterService> clusterService) {
+        this.models = models;
+        this.clusterService = clusterService;
+    }
+
+    @Override
+    public InstructEmbeddingProcessor create(
+        Map<String, Processor.Factory> registry,
+        String tag,
+        String description,
+        Map<String, Object> config
+    ) {
+        String type = InstructEmbeddingProcessor.TYPE;
+        String modelId = ConfigurationUtils.readStringProperty(type, tag, config, "model_id");
+        Map<String, Object> rawFieldMap = ConfigurationUtils.readMap(type, tag, config, "field_map");
+        String task = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "task");
+        boolean truncate = ConfigurationUtils.readBooleanProperty(type, tag, config, "truncate", true);
+        boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(type, tag, config, "ignore_missing", false);
+
+        ModelService service = models.get();
+        ModelPack pack = service.packs().get(modelId).orElse(null);
+        if (pack == null) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] not found; models are " + service.packs().ids());
+        }
+        PackManifest manifest = pack.manifest();
+        if (manifest == null) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] has an invalid pack: " + pack.problems());
+        }
+        if (task != null && manifest.tasks().containsKey(task) == false) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "task", "model [" + modelId + "] has no task [" + task + "]; its tasks are " + manifest.tasks().keySet());
+        }
+        if (rawFieldMap.isEmpty()) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "must map at least one source field to a target field");
+        }
+        Map<String, String> fieldMap = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : rawFieldMap.entrySet()) {
+            if (entry.getValue() instanceof String target && target.isEmpty() == false && entry.getKey().isEmpty() == false) {
+                if (target.equals(entry.getKey())) {
+                    throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "field [" + target + "] is mapped to itself: the vector would overwrite its text");
+                }
+                fieldMap.put(entry.getKey(), target);
+            } else {
+                throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "[" + entry.getKey() + "] must map to a target field name");
+            }
+        }
+        return new InstructEmbeddingProcessor(
+            tag,
+            description,
+            modelId,
+            fieldMap,
+            task,
+            truncate,
+            ignoreMissing,
+            manifest.dimensions(),
+            service,
+            clusterService.get()
+        );
+    }
+}

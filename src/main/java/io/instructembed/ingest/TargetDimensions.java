@@ -1,0 +1,73 @@
+package io.instructembed.ingest;
+
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.MappingMetadata;
+import org.opensearch.cluster.service.ClusterService;
+
+import java.util.Map;
+
+/**
+ * Reads a target field's {@code knn_vector} dimension from the index mapping, so a document bound
+ * for a field of the wrong size fails with a message naming both sizes, before inference. An index
+ * or field not mapped yet passes: dynamic mapping or the k-NN mapper decide then.
+ */
+final class TargetDimensions {
+    /** The property inside each object written for an array of texts. */
+    static final String ARRAY_VECTOR = "vector";
+    static final String ARRAY_TEXT = "text";
+
+    private final Map<String, Object> properties;
+
+    private TargetDimensions(Map<String, Object> properties) {
+        this.properties = properties;
+    }
+
+    static TargetDimensions of(ClusterService clusterService, String index) {
+        IndexMetadata metadata = index == null ? null : clusterService.state().metadata().index(index);
+        MappingMetadata mapping = metadata == null ? null : metadata.mapping();
+        return fromMapping(mapping == null ? Map.of() : mapping.sourceAsMap());
+    }
+
+    static TargetDimensions fromMapping(Map<String, Object> mappingSource) {
+        return new TargetDimensions(asMap(mappingSource.get("properties")));
+    }
+
+    /** Null when fine, else why the field cannot take vectors of {@code dimensions}. */
+    String check(String target, boolean array, int dimensions, String modelId) {
+        String path = array ? target + "." + ARRAY_VECTOR : target;
+        Map<String, Object> field = lookup(path);
+        if (field == null) {
+            return null;
+        }
+        Object type = field.get("type");
+        if ("knn_vector".equals(type) == false) {
+            return "target field [" + path + "] is mapped as [" + type + "], not [knn_vector]";
+        }
+        Object mapped = field.get("dimension");
+        if (mapped instanceof Number n && n.intValue() != dimensions) {
+            return "target field [" + path + "] has dimension [" + n.intValue() + "] in the mapping, but model [" + modelId + "] gives [" + dimensions + "]";
+        }
+        return null;
+    }
+
+    private Map<String, Object> lookup(String path) {
+        Map<String, Object> level = properties;
+        Map<String, Object> field = null;
+        for (String part : path.split("\\.")) {
+            if (level == null) {
+                return null;
+            }
+            field = asMap(level.get(part));
+            if (field == null) {
+                return null;
+            }
+            level = asMap(field.get("properties"));
+        }
+        return field;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object value) {
+        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : null;
+    }
+}

@@ -1,0 +1,99 @@
+package io.instructembed.stats;
+
+import io.instructembed.model.LoadedModel;
+import io.instructembed.model.ModelCounters;
+import io.instructembed.model.ModelStatus;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+
+/** One model's work on one node since it was loaded. */
+public record ModelStats(
+    String modelId,
+    String state,
+    String device,
+    long requests,
+    long texts,
+    long tokens,
+    long paddedTokens,
+    long batches,
+    long truncated,
+    long errors,
+    long inferenceMillis
+) implements Writeable, ToXContentFragment {
+
+    public static ModelStats of(ModelStatus status, LoadedModel model) {
+        if (model == null) {
+            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+        ModelCounters c = model.counters();
+        return new ModelStats(
+            status.modelId(),
+            status.state().jsonName(),
+            model.device(),
+            c.requests.sum(),
+            c.texts.sum(),
+            c.tokens.sum(),
+            c.paddedTokens.sum(),
+            c.batches.sum(),
+            c.truncated.sum(),
+            c.errors.sum(),
+            c.inferenceNanos.sum() / 1_000_000
+        );
+    }
+
+    public static ModelStats readFrom(StreamInput in) throws IOException {
+        return new ModelStats(
+            in.readString(),
+            in.readString(),
+            in.readOptionalString(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong()
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeString(modelId);
+        out.writeString(state);
+        out.writeOptionalString(device);
+        out.writeVLong(requests);
+        out.writeVLong(texts);
+        out.writeVLong(tokens);
+        out.writeVLong(paddedTokens);
+        out.writeVLong(batches);
+        out.writeVLong(truncated);
+        out.writeVLong(errors);
+        out.writeVLong(inferenceMillis);
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(modelId);
+        builder.field("state", state);
+        if (device != null) {
+            builder.field("device", device);
+        }
+        builder.field("requests", requests);
+        builder.field("texts", texts);
+        builder.field("tokens", tokens);
+        builder.field("padded_tokens", paddedTokens);
+        builder.field("batches", batches);
+        // share of computed tokens that were real text rather than padding
+        builder.field("batch_fill", paddedTokens == 0 ? 0.0 : (double) tokens / paddedTokens);
+        builder.field("truncated", truncated);
+        builder.field("errors", errors);
+        builder.field("inference_time_ms", inferenceMillis);
+        return builder.endObject();
+    }
+}

@@ -1,0 +1,257 @@
+package io.instructembed.ingest;
+
+import io.instructembed.support.GoldenVectors;
+import io.instructembed.support.GoldenVectors.Golden;
+import io.instructembed.support.Json;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.test.rest.OpenSearchRestTestCase;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/** The {@code instruct_embedding} processor on a real node: bulk, failures, batching, reindex. */
+public class IngestPipelineIT extends OpenSearchRestTestCase {
+
+    private static final String MODEL = "bge-small-en-v1.5";
+    /** Words that are one token each in bge's vocabulary: generated texts of N words have N + 2 tokens. */
+    private static final String[] WORDS = "the cat dog sun tree blue red house water fire green small big old new day night city road river"
+        .split(" ");
+
+    private static String vectorField(int dimension) {
+        return "{\"type\":\"knn_vector\",\"dimension\":" + dimension
+            + ",\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}}";
+    }
+
+    private void put(String path, String json) throws IOException {
+        Request request = new Request("PUT", path);
+        request.setJsonEntity(json);
+        client().performRequest(request);
+    }
+
+    private void createPipeline(String id, String options) throws IOException {
+        put(
+            "/_ingest/pipeline/" + id,
+            "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL + "\",\"field_map\":{\"text\":\"vec\",\"paragraphs\":\"paragraph_vectors\"}"
+                + options + "}}]}"
+        );
+    }
+
+    private void createIndex(String index, String pipelineSetting, int dimension) throws IOException {
+        put(
+            "/" + index,
+            "{\"settings\":{\"index.knn\":true,\"number_of_shards\":1,\"number_of_replicas\":0"
+                + (pipelineSetting == null ? "" : "," + pipelineSetting)
+                + "},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},\"vec\":" + vectorField(dimension)
+                + ",\"paragraph_vectors\":{\"type\":\"nested\",\"properties\":{\"text\":{\"type\":\"text\"},\"vector\":" + vectorField(dimension) + "}}}}}"
+        );
+    }
+
+    private Map<String, Object> bulk(String index, List<String> ids, List<String> sources) throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < ids.size(); i++) {
+            body.append("{\"index\":{\"_id\":\"").append(ids.get(i)).append("\"}}\n").append(sources.get(i)).append('\n');
+        }
+        Request request = new Request("POST", "/" + index + "/_bulk");
+        request.addParameter("refresh", "true");
+        request.setJsonEntity(body.toString());
+        return entityAsMap(client().performRequest(request));
+    }
+
+    private int count(String index) throws IOException {
+        return (Integer) entityAsMap(client().performRequest(new Request("GET", "/" + index + "/_count"))).get("count");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> source(String index, String id) throws IOException {
+        return (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + index + "/_doc/" + id))).get("_source");
+    }
+
+    private static float[] floats(Object list) {
+        List<?> values = (List<?>) list;
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).floatValue();
+        }
+        return out;
+    }
+
+    private static String generated(Random random, int words) {
+        StringBuilder text = new StringBuilder();
+        for (int w = 0; w < words; w++) {
+            text.append(w == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
+        }
+        return text.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private long batches() throws IOException {
+        Map<String, Object> stats = entityAsMap(client().performRequest(new Request("GET", "/_plugins/_instruct_embed/stats")));
+        long total = 0;
+        for (Object node : ((Map<String, Object>) stats.get("nodes")).values()) {
+            Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) node).get("models")).get(MODEL);
+            total += ((Number) model.get("batches")).longValue();
+        }
+        return total;
+    }
+
+    public void testBulkOfOverAThousandDocumentsKeepsEveryVectorExact() throws IOException {
+        createPipeline("it-bulk", ",\"ignore_missing\":true");
+        createIndex("it-bulk", "\"index.default_pipeline\":\"it-bulk\"", 384);
+        List<Golden> golden = GoldenVectors.documents();
+        List<String> ids = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < golden.size(); i++) {
+            ids.add("ref-" + i);
+            sources.add("{\"text\":" + Json.quote(golden.get(i).text()) + "}");
+        }
+        Random random = new Random(42);
+        for (int i = 0; i < 1000; i++) {
+            ids.add("gen-" + i);
+            sources.add("{\"text\":" + Json.quote(generated(random, 5 + random.nextInt(60))) + "}");
+        }
+        for (int start = 0; start < ids.size(); start += 400) {
+            int end = Math.min(ids.size(), start + 400);
+            Map<String, Object> response = bulk("it-bulk", ids.subList(start, end), sources.subList(start, end));
+            assertEquals(response.toString().substring(0, Math.min(2000, response.toString().length())), false, response.get("errors"));
+        }
+        assertEquals(1030, count("it-bulk"));
+        for (int i = 0; i < golden.size(); i++) {
+            float[] stored = floats(source("it-bulk", "ref-" + i).get("vec"));
+            double cosine = GoldenVectors.cosine(golden.get(i).vector(), stored);
+            assertTrue("reference " + i + " cosine " + cosine, cosine >= 0.9999);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testBadDocumentsFailAloneWithTheirReasons() throws IOException {
+        createPipeline("it-strict", ",\"truncate\":false");
+        createIndex("it-strict", "\"index.default_pipeline\":\"it-strict\"", 384);
+        List<String> ids = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add("good-" + i);
+            sources.add("{\"text\":\"good document number " + i + "\",\"paragraphs\":[\"one\",\"two\"]}");
+        }
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("bad-number", "{\"text\":42,\"paragraphs\":[\"x\"]}");
+        bad.put("bad-missing", "{\"paragraphs\":[\"x\"]}");
+        bad.put("bad-object", "{\"text\":{\"inner\":\"x\"},\"paragraphs\":[\"x\"]}");
+        bad.put("bad-array-element", "{\"text\":\"fine\",\"paragraphs\":[\"x\",7]}");
+        bad.put("bad-too-long", "{\"text\":" + Json.quote("word ".repeat(700)) + ",\"paragraphs\":[\"x\"]}");
+        Map<String, String> reasons = Map.of(
+            "bad-number", "field [text] must be a string or an array of strings, got [42] (integer)",
+            "bad-missing", "field [text] is missing",
+            "bad-object", "field [text] must be a string or an array of strings, got an object",
+            "bad-array-element", "field [paragraphs][1] must be a string, got [7] (integer)",
+            "bad-too-long", "field [text] is longer than the 512 tokens model [bge-small-en-v1.5] takes, and truncate is false"
+        );
+        // interleave the bad ones with the good ones
+        int at = 3;
+        for (Map.Entry<String, String> entry : bad.entrySet()) {
+            ids.add(at, entry.getKey());
+            sources.add(at, entry.getValue());
+            at += 4;
+        }
+        Map<String, Object> response = bulk("it-strict", ids, sources);
+        assertEquals(true, response.get("errors"));
+        List<Map<String, Object>> items = (List<Map<String, Object>>) response.get("items");
+        assertEquals(25, items.size());
+        for (Map<String, Object> item : items) {
+            Map<String, Object> index = (Map<String, Object>) item.get("index");
+            String id = (String) index.get("_id");
+            if (id.startsWith("good-")) {
+                assertEquals(id + ": " + index, 201, index.get("status"));
+            } else {
+                assertEquals(id, 400, index.get("status"));
+                String reason = (String) ((Map<String, Object>) index.get("error")).get("reason");
+                assertTrue(id + ": " + reason, reason.startsWith("[instruct_embedding] " + reasons.get(id)));
+            }
+        }
+        assertEquals(20, count("it-strict"));
+        Map<String, Object> good = source("it-strict", "good-7");
+        assertEquals(384, ((List<?>) good.get("vec")).size());
+        List<Map<String, Object>> paragraphs = (List<Map<String, Object>>) good.get("paragraph_vectors");
+        assertEquals(List.of("one", "two"), paragraphs.stream().map(p -> p.get("text")).toList());
+        assertEquals(384, ((List<?>) paragraphs.get(1).get("vector")).size());
+    }
+
+    public void testOneBulkOf256DocumentsIsAFewInferenceBatches() throws IOException {
+        createPipeline("it-batches", ",\"ignore_missing\":true");
+        createIndex("it-batches", "\"index.default_pipeline\":\"it-batches\"", 384);
+        Random random = new Random(7);
+        List<String> ids = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+            ids.add("doc-" + i);
+            sources.add("{\"text\":" + Json.quote(generated(random, 12)) + "}");
+        }
+        long before = batches();
+        Map<String, Object> response = bulk("it-batches", ids, sources);
+        assertEquals(false, response.get("errors"));
+        long used = batches() - before;
+        int batchSize = 32;  // instruct_embed.batch.max_size default
+        logger.info("256 documents took {} inference batches", used);
+        assertTrue("256 documents took " + used + " inference batches", used >= 1 && used <= (256 + batchSize - 1) / batchSize);
+        assertEquals(256, count("it-batches"));
+    }
+
+    public void testFinalPipelineReindexAndUpdateByQuery() throws IOException {
+        createPipeline("it-final", ",\"ignore_missing\":true");
+        // plain texts without vectors
+        put("/it-plain", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}}}}");
+        List<String> ids = List.of("a", "b", "c");
+        List<String> sources = List.of("{\"text\":\"alpha\"}", "{\"text\":\"beta\"}", "{\"text\":\"gamma\"}");
+        bulk("it-plain", ids, sources);
+
+        // _reindex into an index whose final pipeline embeds
+        createIndex("it-final", "\"index.final_pipeline\":\"it-final\"", 384);
+        Request reindex = new Request("POST", "/_reindex");
+        reindex.addParameter("refresh", "true");
+        reindex.setJsonEntity("{\"source\":{\"index\":\"it-plain\"},\"dest\":{\"index\":\"it-final\"}}");
+        Map<String, Object> reindexed = entityAsMap(client().performRequest(reindex));
+        assertEquals(3, reindexed.get("created"));
+        assertEquals(384, ((List<?>) source("it-final", "b").get("vec")).size());
+
+        // _update_by_query through the pipeline adds vectors in place
+        Request update = new Request("POST", "/it-plain/_update_by_query");
+        update.addParameter("pipeline", "it-final");
+        update.addParameter("refresh", "true");
+        Map<String, Object> updated = entityAsMap(client().performRequest(update));
+        assertEquals(3, updated.get("updated"));
+        float[] inPlace = floats(source("it-plain", "c").get("vec"));
+        float[] viaReindex = floats(source("it-final", "c").get("vec"));
+        assertTrue(GoldenVectors.cosine(inPlace, viaReindex) > 0.99999);
+    }
+
+    public void testDimensionMismatchFailsTheDocumentNamingBothSizes() throws IOException {
+        createPipeline("it-dims", ",\"ignore_missing\":true");
+        createIndex("it-dims", "\"index.default_pipeline\":\"it-dims\"", 768);
+        Request index = new Request("PUT", "/it-dims/_doc/1");
+        index.setJsonEntity("{\"text\":\"hello\"}");
+        ResponseException e = expectThrows(ResponseException.class, () -> client().performRequest(index));
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(
+            e.getMessage(),
+            e.getMessage().contains("target field [vec] has dimension [768] in the mapping, but model [bge-small-en-v1.5] gives [384]")
+        );
+    }
+
+    public void testSingleDocumentIndexing() throws IOException {
+        createPipeline("it-single", ",\"ignore_missing\":true");
+        createIndex("it-single", "\"index.default_pipeline\":\"it-single\"", 384);
+        Golden golden = GoldenVectors.documents().get(1);
+        Request index = new Request("PUT", "/it-single/_doc/1");
+        index.addParameter("refresh", "true");
+        index.setJsonEntity("{\"text\":" + Json.quote(golden.text()) + "}");
+        Response response = client().performRequest(index);
+        assertEquals(201, response.getStatusLine().getStatusCode());
+        double cosine = GoldenVectors.cosine(golden.vector(), floats(source("it-single", "1").get("vec")));
+        assertTrue(String.format(Locale.ROOT, "cosine %.6f", cosine), cosine >= 0.9999);
+    }
+}
