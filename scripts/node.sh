@@ -81,13 +81,17 @@ YML
       fi
     fi
     if { [ -f "$home/opensearch.pid" ] && ! kill -0 "$(cat "$home/opensearch.pid")" 2>/dev/null; } \
-      || { [ ! -f "$home/opensearch.pid" ] && [ "$i" -gt 30 ]; }; then
+      || { [ ! -f "$home/opensearch.pid" ] && ! pgrep -f "opensearch.path.home=$home" >/dev/null; }; then
       tail -50 "$home/logs/instruct-embed.log" >&2 || true
       die "OpenSearch exited during start; see $home/logs/instruct-embed.log"
     fi
     sleep 1
   done
-  curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 || { tail -50 "$home/logs/instruct-embed.log" >&2; die "OpenSearch did not answer in 180 s"; }
+  if ! curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+    tail -50 "$home/logs/instruct-embed.log" >&2 || true
+    pkill -f "opensearch.path.home=$home" || true
+    die "OpenSearch did not answer in 180 s"
+  fi
   local transport
   transport=$(sed -n '1s/.*://p' "$home/logs/transport.ports")
   echo "$port" >"$dir/http.port"
@@ -103,8 +107,12 @@ PROPS
 stop_node() {
   local home pid i
   home=$(home_of "$1")
-  [ -f "$home/opensearch.pid" ] || return 0
-  pid=$(cat "$home/opensearch.pid")
+  if [ -f "$home/opensearch.pid" ]; then
+    pid=$(cat "$home/opensearch.pid")
+  else
+    pid=$(pgrep -f "opensearch.path.home=$home" | head -1 || true)
+    [ -n "$pid" ] || return 0
+  fi
   if kill "$pid" 2>/dev/null; then
     for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
     kill -9 "$pid" 2>/dev/null || true

@@ -74,16 +74,9 @@ echo
 show GET '/demo/_doc/1?filter_path=_source.title,_source.text_vector' ''
 
 echo
-echo "==> searching: embed the question as a query, then a k-NN query with that vector"
-question='what keeps me awake after an espresso?'
-vector=$(curl -sS -XPOST "$url/_plugins/_instruct_embed/_embed" -H 'Content-Type: application/json' \
-  -d "{\"model_id\": \"bge-small-en-v1.5\", \"input_type\": \"query\", \"texts\": [\"$question\"]}" \
-  | sed -E 's/.*"vector":(\[[^]]*\]).*/\1/')
-echo "question: $question"
-curl -sS -XPOST "$url/demo/_search?filter_path=hits.hits._id,hits.hits._score,hits.hits._source.title" \
-  -H 'Content-Type: application/json' \
-  -d "{\"size\": 3, \"_source\": [\"title\"], \"query\": {\"knn\": {\"text_vector\": {\"vector\": $vector, \"k\": 3}}}}"
-echo
+echo "==> searching with text: instruct_knn embeds the question with the retrieval instruction (model from the index pipeline)"
+show POST '/demo/_search?filter_path=hits.hits._id,hits.hits._score,hits.hits._source.title' \
+  '{"size": 3, "_source": ["title"], "query": {"instruct_knn": {"text_vector": {"query_text": "what keeps me awake after an espresso?", "task": "retrieval", "k": 3}}}}'
 show GET '/_plugins/_instruct_embed/_local/stats?filter_path=nodes.*.models' ''
 echo
 echo

@@ -2,13 +2,21 @@ package io.instructembed;
 
 import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
+import io.instructembed.model.CudaSupport;
+import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
+import io.instructembed.model.OnnxRuntimeCuda;
+import io.instructembed.model.SessionOpener;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
+import io.instructembed.model.QueryVectorCache;
 import io.instructembed.pack.PackRegistry;
+import io.instructembed.query.InstructKnnQueryBuilder;
+import io.instructembed.query.QueryModelResolver;
 import io.instructembed.rest.RestEmbedAction;
 import io.instructembed.rest.RestGetModelsAction;
 import io.instructembed.rest.RestStatsAction;
+import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
 import io.instructembed.settings.InstructEmbedSettings;
 import io.instructembed.stats.StatsAction;
 import io.instructembed.stats.TransportStatsAction;
@@ -33,6 +41,7 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
@@ -51,7 +60,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
-public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin {
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin {
     public static final String NAME = "instruct-embed";
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
@@ -75,8 +84,21 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         NativeLibraries.configureDjl(environment.tmpDir());
         Settings settings = environment.settings();
         PackRegistry packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
-        modelService = new ModelService(packs, threadPool.executor(InstructEmbedSettings.INFERENCE_POOL), InferenceConfig.from(settings));
+        InferenceConfig inference = InferenceConfig.from(settings);
+        CudaSupport cuda = new OnnxRuntimeCuda(
+            InstructEmbedSettings.CUDA_MEMORY_LIMIT.get(settings).getBytes(),
+            "next_power_of_two".equals(InstructEmbedSettings.CUDA_ARENA_EXTEND_STRATEGY.get(settings)) ? "kNextPowerOfTwo" : "kSameAsRequested"
+        );
+        modelService = new ModelService(
+            packs,
+            threadPool.executor(InstructEmbedSettings.INFERENCE_POOL),
+            inference,
+            new SessionOpener(inference, cuda),
+            DevicePlan.from(settings),
+            new QueryVectorCache(InstructEmbedSettings.QUERY_CACHE_SIZE.get(settings))
+        );
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
+        InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver));
         return List.of(modelService);
     }
 
@@ -123,7 +145,12 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction());
+        return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction());
+    }
+
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        return List.of(new QuerySpec<>(InstructKnnQueryBuilder.NAME, InstructKnnQueryBuilder::new, InstructKnnQueryBuilder::fromXContent));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.instructembed.ingest;
 
 import io.instructembed.model.Embedding;
+import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.InputType;
 import org.opensearch.cluster.service.ClusterService;
@@ -95,7 +96,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         List<Pending> pending = new ArrayList<>(wrappers.size());
-        Map<String, TargetDimensions> mappings = new HashMap<>();
+        Map<String, VectorFieldMappings> mappings = new HashMap<>();
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getException() != null || wrapper.getIngestDocument() == null) {
                 continue;
@@ -104,7 +105,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             try {
                 List<FieldTexts.Field> fields = FieldTexts.read(document, fieldMap, ignoreMissing);
                 String index = document.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
-                TargetDimensions targets = mappings.computeIfAbsent(String.valueOf(index), i -> TargetDimensions.of(clusterService, index));
+                VectorFieldMappings targets = mappings.computeIfAbsent(String.valueOf(index), i -> VectorFieldMappings.of(clusterService, index));
                 for (FieldTexts.Field field : fields) {
                     String problem = targets.check(field.target(), field.array(), dimensions, modelId);
                     if (problem != null) {
@@ -201,8 +202,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 List<Map<String, Object>> objects = new ArrayList<>(field.texts().size());
                 for (String text : field.texts()) {
                     Map<String, Object> object = new LinkedHashMap<>();
-                    object.put(TargetDimensions.ARRAY_TEXT, text);
-                    object.put(TargetDimensions.ARRAY_VECTOR, asList(embeddings.get(next++).vector()));
+                    object.put(VectorFieldMappings.ARRAY_TEXT, text);
+                    object.put(VectorFieldMappings.ARRAY_VECTOR, asList(embeddings.get(next++).vector()));
                     objects.add(object);
                 }
                 ingestDocument.setFieldValue(field.target(), objects);

@@ -1,8 +1,6 @@
 package io.instructembed.model;
 
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
@@ -34,12 +32,29 @@ public final class ModelService implements Closeable {
     private final PackRegistry packs;
     private final ExecutorService executor;
     private final InferenceConfig config;
+    private final SessionOpener sessions;
+    private final DevicePlan devices;
     private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
+    private final QueryVectorCache queryCache;
 
-    public ModelService(PackRegistry packs, ExecutorService executor, InferenceConfig config) {
+    public ModelService(
+        PackRegistry packs,
+        ExecutorService executor,
+        InferenceConfig config,
+        SessionOpener sessions,
+        DevicePlan devices,
+        QueryVectorCache queryCache
+    ) {
         this.packs = packs;
         this.executor = executor;
         this.config = config;
+        this.sessions = sessions;
+        this.devices = devices;
+        this.queryCache = queryCache;
+    }
+
+    public QueryVectorCache queryCache() {
+        return queryCache;
     }
 
     public PackRegistry packs() {
@@ -63,10 +78,31 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
+        boolean query = call.inputType() == InputType.QUERY;
+        if (query) {
+            List<Embedding> cached = new ArrayList<>(rendered.size());
+            for (String text : rendered) {
+                Embedding hit = queryCache.get(pack.id(), text, true);
+                if (hit == null) {
+                    break;
+                }
+                cached.add(hit);
+            }
+            if (cached.size() == rendered.size()) {
+                listener.onResponse(cached);  // every query was cached: no inference, no thread hop
+                return;
+            }
+        }
         executor.execute(new AbstractRunnable() {
             @Override
             protected void doRun() throws Exception {
-                listener.onResponse(loaded(pack).embed(rendered));
+                List<Embedding> embeddings = loaded(pack).embed(rendered);
+                if (query) {
+                    for (int i = 0; i < rendered.size(); i++) {
+                        queryCache.put(pack.id(), rendered.get(i), embeddings.get(i));
+                    }
+                }
+                listener.onResponse(embeddings);
             }
 
             @Override
@@ -74,6 +110,16 @@ public final class ModelService implements Closeable {
                 listener.onFailure(e);
             }
         });
+    }
+
+    /**
+     * A query's embedding if it is cached (counted as a hit), else null without counting a miss:
+     * callers that find nothing go on to {@link #embed}, which counts it.
+     */
+    public Embedding cachedQuery(String modelId, String text, String task, String instruction) {
+        ModelPack pack = usablePack(modelId);
+        String rendered = pack.manifest().render(List.of(text), InputType.QUERY, task, instruction).get(0);
+        return queryCache.get(modelId, rendered, false);
     }
 
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
@@ -98,7 +144,7 @@ public final class ModelService implements Closeable {
 
     /** Loads the pack on this thread if it is not loaded yet. Call only on inference threads. */
     LoadedModel loaded(ModelPack pack) throws IOException, OrtException {
-        return slots.computeIfAbsent(pack.id(), id -> new ModelSlot()).get(pack, config);
+        return slots.computeIfAbsent(pack.id(), id -> new ModelSlot()).get(pack, () -> load(pack));
     }
 
     /** Starts loading packs in the background; failures are logged and shown in the model's status. */
@@ -150,6 +196,21 @@ public final class ModelService implements Closeable {
         slots.clear();
     }
 
+    private LoadedModel load(ModelPack pack) throws IOException, OrtException {
+        PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest());
+        try {
+            SessionOpener.Opened opened = sessions.open(pack, devices.forPack(pack.id()));
+            return new LoadedModel(pack.manifest(), tokenizer, opened.embedder(), config.planner(), opened.device().toString());
+        } catch (OrtException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    private interface Loader {
+        LoadedModel load() throws IOException, OrtException;
+    }
+
     /** One model's place on this node; loads at most once at a time. */
     private static final class ModelSlot {
         private volatile LoadedModel model;
@@ -157,7 +218,7 @@ public final class ModelService implements Closeable {
         private volatile String error;
         private volatile long loadMillis;
 
-        LoadedModel get(ModelPack pack, InferenceConfig config) throws IOException, OrtException {
+        LoadedModel get(ModelPack pack, Loader loader) throws IOException, OrtException {
             LoadedModel current = model;
             if (current != null) {
                 return current;
@@ -169,7 +230,7 @@ public final class ModelService implements Closeable {
                 state = LoadState.LOADING;
                 long start = System.nanoTime();
                 try {
-                    model = load(pack, config);
+                    model = loader.load();
                     loadMillis = (System.nanoTime() - start) / 1_000_000;
                     error = null;
                     state = LoadState.LOADED;
@@ -181,17 +242,6 @@ public final class ModelService implements Closeable {
                     logger.warn("loading model [" + pack.id() + "] failed", e);
                     throw new OpenSearchStatusException("model [{}] failed to load: {}", RestStatus.INTERNAL_SERVER_ERROR, e, pack.id(), e.getMessage());
                 }
-            }
-        }
-
-        private static LoadedModel load(ModelPack pack, InferenceConfig config) throws IOException, OrtException {
-            PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest());
-            try (OrtSession.SessionOptions options = config.sessionOptions()) {
-                OnnxEmbedder embedder = OnnxEmbedder.open(OrtEnvironment.getEnvironment(), pack.modelPath(), pack.manifest(), options);
-                return new LoadedModel(pack.manifest(), tokenizer, embedder, config.planner(), "cpu");
-            } catch (OrtException | RuntimeException e) {
-                tokenizer.close();
-                throw e;
             }
         }
 

@@ -7,6 +7,7 @@ import java.util.Map;
  * What a model pack's {@code pack.json} says about its model: shapes, pooling, prompts, tasks and
  * the files it needs. Parsed and validated by {@link PackManifestParser}.
  *
+ * @param fp16ModelFile an optional fp16 graph (with its external data next to it), preferred on GPUs
  * @param inputs graph input names by role ({@code input_ids}, {@code attention_mask},
  *               {@code token_type_ids}, {@code position_ids}); absent roles are not fed
  */
@@ -22,6 +23,7 @@ public record PackManifest(
     String eosToken,
     String modelFile,
     List<String> externalDataFiles,
+    String fp16ModelFile,
     Map<String, String> inputs,
     String output,
     String tokenizerFile,

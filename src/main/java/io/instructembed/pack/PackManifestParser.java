@@ -66,6 +66,10 @@ public final class PackManifestParser {
 
         Map<String, Object> model = object(root, "model", true);
         String modelFile = model == null ? null : fileName(model, "model.file", "file");
+        String fp16File = null;
+        if (model != null && model.get("fp16_file") != null) {
+            fp16File = fileName(model, "model.fp16_file", "fp16_file");
+        }
         List<String> externalData = new ArrayList<>();
         Map<String, String> inputs = new LinkedHashMap<>();
         String output = null;
@@ -166,6 +170,7 @@ public final class PackManifestParser {
             eosToken,
             modelFile,
             List.copyOf(externalData),
+            fp16File,
             Map.copyOf(inputs),
             output,
             tokenizerFile,

@@ -53,6 +53,40 @@ public final class InstructEmbedSettings {
     /** Most texts one {@code _embed} call may carry. */
     public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(PREFIX + "embed.max_texts", 256, 1, 100_000, Property.NodeScope);
 
+    /** Query embeddings kept per node (all models together); 0 turns the cache off. */
+    public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1024, 0, 1_000_000, Property.NodeScope);
+
+    /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
+    public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
+        io.instructembed.model.DeviceRequest.parse(v);
+        return v;
+    }, Property.NodeScope);
+
+    /** Per-pack devices, as {@code <pack id>=<device>} entries, e.g. {@code sfr-embedding-mistral=cuda:1}. */
+    public static final Setting<List<String>> DEVICE_OVERRIDES = Setting.listSetting(PREFIX + "device_overrides", List.of(), v -> {
+        int at = v.indexOf('=');
+        if (at <= 0) {
+            throw new IllegalArgumentException("[" + PREFIX + "device_overrides] entries are <pack id>=<device>, got [" + v + "]");
+        }
+        io.instructembed.model.DeviceRequest.parse(v.substring(at + 1));
+        return v;
+    }, Property.NodeScope);
+
+    /** GPU memory ONNX Runtime's CUDA arena may take per model, 0 for no limit. */
+    public static final Setting<org.opensearch.core.common.unit.ByteSizeValue> CUDA_MEMORY_LIMIT = Setting.byteSizeSetting(
+        PREFIX + "cuda.memory_limit",
+        org.opensearch.core.common.unit.ByteSizeValue.ZERO,
+        Property.NodeScope
+    );
+
+    /** How the CUDA arena grows: same_as_requested (tight) or next_power_of_two (fewer allocations). */
+    public static final Setting<String> CUDA_ARENA_EXTEND_STRATEGY = new Setting<>(PREFIX + "cuda.arena_extend_strategy", "same_as_requested", v -> {
+        if (v.equals("same_as_requested") == false && v.equals("next_power_of_two") == false) {
+            throw new IllegalArgumentException("[" + PREFIX + "cuda.arena_extend_strategy] must be same_as_requested or next_power_of_two, got [" + v + "]");
+        }
+        return v;
+    }, Property.NodeScope);
+
     public static int defaultPoolSize(Settings settings) {
         return Math.max(1, OpenSearchExecutors.allocatedProcessors(settings) / 2);
     }
@@ -66,6 +100,7 @@ public final class InstructEmbedSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS);
+        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, DEVICE, DEVICE_OVERRIDES,
+            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY);
     }
 }

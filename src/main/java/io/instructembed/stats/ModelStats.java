@@ -3,6 +3,7 @@ package io.instructembed.stats;
 import io.instructembed.model.LoadedModel;
 import io.instructembed.model.ModelCounters;
 import io.instructembed.model.ModelStatus;
+import io.instructembed.model.QueryVectorCache;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -23,12 +24,16 @@ public record ModelStats(
     long batches,
     long truncated,
     long errors,
-    long inferenceMillis
+    long inferenceMillis,
+    long queryCacheHits,
+    long queryCacheMisses
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model) {
+    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache) {
+        long hits = cache.hits(status.modelId());
+        long misses = cache.misses(status.modelId());
         if (model == null) {
-            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0);
+            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses);
         }
         ModelCounters c = model.counters();
         return new ModelStats(
@@ -42,7 +47,9 @@ public record ModelStats(
             c.batches.sum(),
             c.truncated.sum(),
             c.errors.sum(),
-            c.inferenceNanos.sum() / 1_000_000
+            c.inferenceNanos.sum() / 1_000_000,
+            hits,
+            misses
         );
     }
 
@@ -51,6 +58,8 @@ public record ModelStats(
             in.readString(),
             in.readString(),
             in.readOptionalString(),
+            in.readVLong(),
+            in.readVLong(),
             in.readVLong(),
             in.readVLong(),
             in.readVLong(),
@@ -75,6 +84,8 @@ public record ModelStats(
         out.writeVLong(truncated);
         out.writeVLong(errors);
         out.writeVLong(inferenceMillis);
+        out.writeVLong(queryCacheHits);
+        out.writeVLong(queryCacheMisses);
     }
 
     @Override
@@ -94,6 +105,7 @@ public record ModelStats(
         builder.field("truncated", truncated);
         builder.field("errors", errors);
         builder.field("inference_time_ms", inferenceMillis);
+        builder.startObject("query_cache").field("hits", queryCacheHits).field("misses", queryCacheMisses).endObject();
         return builder.endObject();
     }
 }

@@ -1,5 +1,6 @@
 package io.instructembed.ingest;
 
+import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -57,7 +58,7 @@ public class FieldTextsTests extends OpenSearchTestCase {
         );
     }
 
-    public void testTargetDimensionsFromTheMapping() {
+    public void testVectorFieldMappingsFromTheMapping() {
         Map<String, Object> knn384 = Map.of("type", "knn_vector", "dimension", 384);
         Map<String, Object> mapping = Map.of(
             "properties",
@@ -69,7 +70,7 @@ public class FieldTextsTests extends OpenSearchTestCase {
                 "paras", Map.of("type", "nested", "properties", Map.of("vector", Map.of("type", "knn_vector", "dimension", 1792)))
             )
         );
-        TargetDimensions dims = TargetDimensions.fromMapping(mapping);
+        VectorFieldMappings dims = VectorFieldMappings.fromMapping(mapping);
         assertNull(dims.check("vec", false, 384, "m"));
         assertNull(dims.check("outer.inner", false, 384, "m"));
         assertNull(dims.check("not_mapped_yet", false, 384, "m"));
@@ -77,6 +78,6 @@ public class FieldTextsTests extends OpenSearchTestCase {
         assertEquals("target field [title] is mapped as [text], not [knn_vector]", dims.check("title", false, 384, "m"));
         assertNull(dims.check("paras", true, 1792, "m"));
         assertEquals("target field [paras.vector] has dimension [1792] in the mapping, but model [m] gives [384]", dims.check("paras", true, 384, "m"));
-        assertNull(TargetDimensions.fromMapping(Map.of()).check("vec", false, 384, "m"));
+        assertNull(VectorFieldMappings.fromMapping(Map.of()).check("vec", false, 384, "m"));
     }
 }

@@ -28,7 +28,15 @@ public class ModelServiceGoldenTests extends OpenSearchTestCase {
         Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
         PackRegistry packs = PackRegistry.scan(bundled.resolve("no-user-packs-here"), bundled);
         executor = OpenSearchExecutors.newFixed("test-inference", 1, 16, OpenSearchExecutors.daemonThreadFactory("test-inference"), new org.opensearch.common.util.concurrent.ThreadContext(Settings.EMPTY));
-        service = new ModelService(packs, executor, InferenceConfig.from(Settings.EMPTY));
+        InferenceConfig config = InferenceConfig.from(Settings.EMPTY);
+        service = new ModelService(
+            packs,
+            executor,
+            config,
+            new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
+            DevicePlan.from(Settings.EMPTY),
+            new QueryVectorCache(0)
+        );
     }
 
     @AfterClass

@@ -1,4 +1,4 @@
-package io.instructembed.ingest;
+package io.instructembed.mapping;
 
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.MappingMetadata;
@@ -7,33 +7,33 @@ import org.opensearch.cluster.service.ClusterService;
 import java.util.Map;
 
 /**
- * Reads a target field's {@code knn_vector} dimension from the index mapping, so a document bound
- * for a field of the wrong size fails with a message naming both sizes, before inference. An index
- * or field not mapped yet passes: dynamic mapping or the k-NN mapper decide then.
+ * Reads a field's {@code knn_vector} dimension from an index mapping, so that a document bound for
+ * a field of the wrong size, or a query against one, fails with a message naming both sizes before
+ * any inference. An index or field not mapped yet passes: dynamic mapping or k-NN decide then.
  */
-final class TargetDimensions {
+public final class VectorFieldMappings {
     /** The property inside each object written for an array of texts. */
-    static final String ARRAY_VECTOR = "vector";
-    static final String ARRAY_TEXT = "text";
+    public static final String ARRAY_VECTOR = "vector";
+    public static final String ARRAY_TEXT = "text";
 
     private final Map<String, Object> properties;
 
-    private TargetDimensions(Map<String, Object> properties) {
+    private VectorFieldMappings(Map<String, Object> properties) {
         this.properties = properties;
     }
 
-    static TargetDimensions of(ClusterService clusterService, String index) {
+    public static VectorFieldMappings of(ClusterService clusterService, String index) {
         IndexMetadata metadata = index == null ? null : clusterService.state().metadata().index(index);
         MappingMetadata mapping = metadata == null ? null : metadata.mapping();
         return fromMapping(mapping == null ? Map.of() : mapping.sourceAsMap());
     }
 
-    static TargetDimensions fromMapping(Map<String, Object> mappingSource) {
-        return new TargetDimensions(asMap(mappingSource.get("properties")));
+    public static VectorFieldMappings fromMapping(Map<String, Object> mappingSource) {
+        return new VectorFieldMappings(asMap(mappingSource.get("properties")));
     }
 
     /** Null when fine, else why the field cannot take vectors of {@code dimensions}. */
-    String check(String target, boolean array, int dimensions, String modelId) {
+    public String check(String target, boolean array, int dimensions, String modelId) {
         String path = array ? target + "." + ARRAY_VECTOR : target;
         Map<String, Object> field = lookup(path);
         if (field == null) {

@@ -1,0 +1,103 @@
+package io.instructembed.query;
+
+import io.instructembed.ingest.InstructEmbeddingProcessor;
+import org.opensearch.action.IndicesRequest;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.ingest.IngestMetadata;
+import org.opensearch.ingest.PipelineConfiguration;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Finds the model of an {@code instruct_knn} query that names none: the model of the
+ * {@code instruct_embedding} processor, in the index's default or final pipeline, that writes the
+ * queried field. Several indices must agree, so that one query vector fits them all.
+ */
+public final class QueryModelResolver {
+    private final ClusterService clusterService;
+    private final IndexNameExpressionResolver indexNameResolver;
+
+    public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver) {
+        this.clusterService = clusterService;
+        this.indexNameResolver = indexNameResolver;
+    }
+
+    public ClusterService clusterService() {
+        return clusterService;
+    }
+
+    public ClusterState state() {
+        return clusterService.state();
+    }
+
+    public String[] concreteIndices(IndicesRequest request) {
+        return indexNameResolver.concreteIndexNames(clusterService.state(), request);
+    }
+
+    /** The one model id the indices' pipelines use for {@code field}; else a 400 naming why. */
+    public static String resolve(ClusterState state, String[] indices, String field) {
+        TreeMap<String, TreeSet<String>> indicesByModel = new TreeMap<>();
+        IngestMetadata ingest = state.metadata().custom(IngestMetadata.TYPE);
+        for (String index : indices) {
+            IndexMetadata metadata = state.metadata().index(index);
+            if (metadata == null) {
+                continue;
+            }
+            for (String pipeline : List.of(
+                IndexSettings.DEFAULT_PIPELINE.get(metadata.getSettings()),
+                IndexSettings.FINAL_PIPELINE.get(metadata.getSettings())
+            )) {
+                PipelineConfiguration config = ingest == null ? null : ingest.getPipelines().get(pipeline);
+                if (config != null) {
+                    for (String model : modelsWriting(config.getConfigAsMap(), field)) {
+                        indicesByModel.computeIfAbsent(model, m -> new TreeSet<>()).add(index);
+                    }
+                }
+            }
+        }
+        if (indicesByModel.isEmpty()) {
+            throw new IllegalArgumentException(
+                "[instruct_knn] no [model_id] given, and no instruct_embedding processor in the default or final pipeline of "
+                    + java.util.Arrays.toString(indices) + " writes field [" + field + "]: give [model_id]"
+            );
+        }
+        if (indicesByModel.size() > 1) {
+            throw new IllegalArgumentException(
+                "[instruct_knn] no [model_id] given, and the pipelines of the searched indices embed field [" + field
+                    + "] with different models " + indicesByModel + ": give [model_id]"
+            );
+        }
+        return indicesByModel.firstKey();
+    }
+
+    /** Model ids of the pipeline's instruct_embedding processors that write {@code field}. */
+    @SuppressWarnings("unchecked")
+    static TreeSet<String> modelsWriting(Map<String, Object> pipeline, String field) {
+        TreeSet<String> models = new TreeSet<>();
+        Object processors = pipeline.get("processors");
+        if (processors instanceof List<?> list) {
+            for (Object processor : list) {
+                if (processor instanceof Map<?, ?> map && map.get(InstructEmbeddingProcessor.TYPE) instanceof Map<?, ?> config) {
+                    Object fieldMap = config.get("field_map");
+                    Object model = config.get("model_id");
+                    if (fieldMap instanceof Map<?, ?> targets && model instanceof String modelId) {
+                        for (Object target : ((Map<String, Object>) targets).values()) {
+                            // arrays of texts are written as nested {text, vector} objects
+                            if (field.equals(target) || field.equals(target + ".vector")) {
+                                models.add(modelId);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return models;
+    }
+}

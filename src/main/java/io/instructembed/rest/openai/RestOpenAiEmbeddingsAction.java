@@ -1,0 +1,150 @@
+package io.instructembed.rest.openai;
+
+import io.instructembed.model.Embedding;
+import io.instructembed.rest.RestPaths;
+import io.instructembed.transport.embed.EmbedAction;
+import io.instructembed.transport.embed.EmbedRequest;
+import io.instructembed.transport.embed.EmbedResponse;
+import org.opensearch.ExceptionsHelper;
+import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestChannel;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.transport.client.node.NodeClient;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * {@code POST /_plugins/_instruct_embed/v1/embeddings}: the OpenAI embeddings API, so that
+ * applications and client libraries that speak it can point their base URL at a node. Documents by
+ * default; {@code input_type: query} with a {@code task} or {@code instruction} for queries. Errors
+ * come in OpenAI's shape, with the HTTP status OpenSearch would give.
+ */
+public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "instruct_embed_openai_embeddings";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(RestRequest.Method.POST, RestPaths.ROOT + "/v1/embeddings"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        OpenAiEmbeddingsRequest parsed;
+        try {
+            if (request.hasContentOrSourceParam() == false) {
+                throw new OpenAiEmbeddingsRequest.InvalidField("input", "the request body must be a JSON object with model and input");
+            }
+            try (XContentParser parser = request.contentOrSourceParamParser()) {
+                parsed = OpenAiEmbeddingsRequest.parse(parser);
+            }
+        } catch (OpenAiEmbeddingsRequest.InvalidField e) {
+            return channel -> sendError(channel, RestStatus.BAD_REQUEST, e.getMessage(), e.param);
+        } catch (IOException | RuntimeException e) {
+            return channel -> sendError(channel, RestStatus.BAD_REQUEST, "could not parse the request body: " + e.getMessage(), null);
+        }
+        EmbedRequest embed = new EmbedRequest(parsed.model(), parsed.input(), parsed.inputType(), parsed.task(), parsed.instruction());
+        return channel -> {
+            ActionRequestValidationException invalid = embed.validate();
+            if (invalid != null) {
+                sendError(channel, RestStatus.BAD_REQUEST, String.join("; ", invalid.validationErrors()), null);
+                return;
+            }
+            client.execute(EmbedAction.INSTANCE, embed, new ActionListener<>() {
+                @Override
+                public void onResponse(EmbedResponse response) {
+                    try {
+                        sendEmbeddings(channel, parsed, response);
+                    } catch (Exception e) {
+                        onFailure(e);
+                    }
+                }
+
+                @Override
+                public void onFailure(Exception e) {
+                    try {
+                        RestStatus status = ExceptionsHelper.status(e);
+                        Throwable cause = ExceptionsHelper.unwrapCause(e);
+                        sendError(channel, status, cause.getMessage(), status == RestStatus.NOT_FOUND ? "model" : null);
+                    } catch (IOException io) {
+                        channel.sendResponse(new BytesRestResponse(RestStatus.INTERNAL_SERVER_ERROR, io.getMessage()));
+                    }
+                }
+            });
+        };
+    }
+
+    private static void sendEmbeddings(RestChannel channel, OpenAiEmbeddingsRequest request, EmbedResponse response) throws IOException {
+        int dimensions = response.embeddings().get(0).vector().length;
+        if (request.dimensions() != null && request.dimensions() != dimensions) {
+            sendError(
+                channel,
+                RestStatus.BAD_REQUEST,
+                "model '" + request.model() + "' gives " + dimensions + " dimensions and does not support shortening them to " + request.dimensions(),
+                "dimensions"
+            );
+            return;
+        }
+        XContentBuilder builder = channel.newBuilder();
+        builder.startObject();
+        builder.field("object", "list");
+        builder.startArray("data");
+        long tokens = 0;
+        List<Embedding> embeddings = response.embeddings();
+        for (int i = 0; i < embeddings.size(); i++) {
+            Embedding embedding = embeddings.get(i);
+            tokens += embedding.tokens();
+            builder.startObject();
+            builder.field("object", "embedding");
+            builder.field("index", i);
+            if (request.base64()) {
+                builder.field("embedding", base64(embedding.vector()));
+            } else {
+                builder.array("embedding", embedding.vector());
+            }
+            builder.endObject();
+        }
+        builder.endArray();
+        builder.field("model", request.model());
+        builder.startObject("usage").field("prompt_tokens", tokens).field("total_tokens", tokens).endObject();
+        builder.endObject();
+        channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
+    }
+
+    /** OpenAI's base64 format: the float32 values, little-endian, base64-encoded. */
+    static String base64(float[] vector) {
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : vector) {
+            bytes.putFloat(v);
+        }
+        return Base64.getEncoder().encodeToString(bytes.array());
+    }
+
+    private static void sendError(RestChannel channel, RestStatus status, String message, String param) throws IOException {
+        XContentBuilder builder = channel.newErrorBuilder();
+        builder.startObject().startObject("error");
+        builder.field("message", message);
+        builder.field("type", switch (status) {
+            case NOT_FOUND, BAD_REQUEST -> "invalid_request_error";
+            case TOO_MANY_REQUESTS -> "rate_limit_exceeded";
+            default -> "server_error";
+        });
+        builder.field("param", param);
+        builder.field("code", status == RestStatus.NOT_FOUND ? "model_not_found" : null);
+        builder.endObject().endObject();
+        channel.sendResponse(new BytesRestResponse(status, builder));
+    }
+}
