@@ -3,9 +3,10 @@
 #
 #   node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP   unpack OpenSearch into DIR and install both plugins
 #   node.sh start DIR HTTP_PORTS TRANSPORT_PORTS      start it on 127.0.0.1 (ports: "9200" or "9400-9499")
-#   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP
+#   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
 #                                                      install + start on free ports, then write
-#                                                      DIR/cluster.properties for the integration tests
+#                                                      DIR/cluster.properties for the integration tests;
+#                                                      USER_PACKS is copied to config/instruct-embed/packs
 #   node.sh stop DIR                                   stop it
 #
 # NODE_SETTINGS: extra opensearch.yml lines for `start` (e.g. "instruct_embed.onnx.intra_op_threads: 2").
@@ -131,8 +132,12 @@ case "$cmd" in
   install) [ $# -eq 4 ] || die "usage: node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"; install_node "$@" ;;
   start) [ $# -eq 3 ] || die "usage: node.sh start DIR HTTP_PORTS TRANSPORT_PORTS"; start_node "$@" ;;
   start-test)
-    [ $# -eq 4 ] || die "usage: node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"
-    install_node "$@"
+    [ $# -eq 4 ] || [ $# -eq 5 ] || die "usage: node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]"
+    install_node "$1" "$2" "$3" "$4"
+    if [ $# -eq 5 ]; then
+      mkdir -p "$(home_of "$1")/config/instruct-embed/packs"
+      cp -r "$5"/. "$(home_of "$1")/config/instruct-embed/packs/"
+    fi
     start_node "$1" 9400-9499 9500-9599
     ;;
   stop) [ $# -eq 1 ] || die "usage: node.sh stop DIR"; stop_node "$1" ;;

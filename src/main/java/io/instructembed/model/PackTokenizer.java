@@ -28,16 +28,18 @@ public final class PackTokenizer implements Closeable {
     public static PackTokenizer load(Path tokenizerFile, PackManifest manifest) throws IOException {
         // Room for the EOS we may append ourselves.
         int maxLength = manifest.appendEos() ? manifest.maxTokens() - 1 : manifest.maxTokens();
-        HuggingFaceTokenizer tokenizer = withPluginClassLoader(
-            () -> HuggingFaceTokenizer.builder()
+        HuggingFaceTokenizer tokenizer = withPluginClassLoader(() -> {
+            HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(tokenizerFile)
                 .optAddSpecialTokens(true)
                 .optTruncation(true)
                 .optMaxLength(maxLength)
                 .optPadding(false)
-                .optWithOverflowingTokens(false)
-                .build()
-        );
+                .optWithOverflowingTokens(false);
+            // DJL caps maxLength at modelMaxLength, 512 unless told: the pack decides, not DJL.
+            builder.configure(java.util.Map.of("modelMaxLength", Integer.toString(maxLength)));
+            return builder.build();
+        });
         long eosId = -1;
         if (manifest.appendEos()) {
             long[] ids = tokenizer.encode(manifest.eosToken(), false, false).getIds();

@@ -110,7 +110,8 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"x\"],\"instruction\":\"Find it: \"}", "[instruction] applies to input_type [query] only");
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[{\"text\":\"x\"}]}", "texts");
         assertBadRequest("not json", "");
-        assertBadRequest("{\"model_id\":\"sfr-embedding-2-r\",\"texts\":[\"x\"]}", "has no weights installed");
+        assertBadRequest("{\"model_id\":\"test-pack-without-weights\",\"texts\":[\"x\"]}", "has no weights installed");
+        assertBadRequest("{\"model_id\":\"test-pack-invalid\",\"texts\":[\"x\"]}", "has an invalid pack");
     }
 
     private void assertBadRequest(String body, String reason) {
@@ -142,21 +143,40 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         List<Map<String, Object>> models = (List<Map<String, Object>>) body.get("models");
         Map<String, Map<String, Object>> byId = new java.util.HashMap<>();
         models.forEach(m -> byId.put((String) m.get("model_id"), m));
+        // the shipped packs, plus two test packs in the node's config/instruct-embed/packs
         assertEquals(
-            java.util.Set.of("bge-small-en-v1.5", "bge-small-en-v1.5-int8", "sarashina-embedding-v2-1b", "sfr-embedding-2-r", "sfr-embedding-mistral"),
+            java.util.Set.of(
+                "bge-small-en-v1.5",
+                "bge-small-en-v1.5-int8",
+                "sarashina-embedding-v2-1b",
+                "sfr-embedding-2-r",
+                "sfr-embedding-mistral",
+                "test-pack-without-weights",
+                "test-pack-invalid"
+            ),
             byId.keySet()
         );
         assertEquals("available", byId.get("bge-small-en-v1.5").get("state"));
         assertEquals(384, byId.get("bge-small-en-v1.5").get("dimensions"));
         assertEquals(1792, byId.get("sarashina-embedding-v2-1b").get("dimensions"));
         assertEquals(4096, byId.get("sfr-embedding-mistral").get("dimensions"));
+        // stand-in weights for the large packs sit where users put theirs
         for (String id : List.of("sarashina-embedding-v2-1b", "sfr-embedding-2-r", "sfr-embedding-mistral")) {
-            Map<String, Object> pack = byId.get(id);
-            assertEquals("weights_missing", pack.get("state"));
-            assertEquals(List.of("model.onnx", "model.onnx_data", "tokenizer.json"), pack.get("missing_files"));
-            assertTrue((String) pack.get("install_dir"), ((String) pack.get("install_dir")).endsWith("config/instruct-embed/packs/" + id));
-            assertEquals("last_token", pack.get("pooling"));
+            assertEquals(id, "available", byId.get(id).get("state"));
+            assertEquals("last_token", byId.get(id).get("pooling"));
         }
+        Map<String, Object> missing = byId.get("test-pack-without-weights");
+        assertEquals("weights_missing", missing.get("state"));
+        assertEquals(List.of("model.onnx", "model.onnx_data", "tokenizer.json"), missing.get("missing_files"));
+        assertTrue((String) missing.get("install_dir"), ((String) missing.get("install_dir")).endsWith("config/instruct-embed/packs/test-pack-without-weights"));
+        assertEquals("this test pack never gets weights", missing.get("how_to_get_weights"));
+        // a broken manifest does not stop the node: it is listed with every problem
+        Map<String, Object> invalid = byId.get("test-pack-invalid");
+        assertEquals("invalid", invalid.get("state"));
+        String problems = invalid.get("problems").toString();
+        assertTrue(problems, problems.contains("[dimensions] must be a positive integer"));
+        assertTrue(problems, problems.contains("[pooling] must be one of [cls, mean, last_token]"));
+        assertTrue(problems, problems.contains("[model.file] must be a plain file name"));
         // the default model was preloaded at start, on CPU
         Map<String, Object> nodes = (Map<String, Object>) byId.get("bge-small-en-v1.5").get("nodes");
         assertEquals(1, nodes.size());
