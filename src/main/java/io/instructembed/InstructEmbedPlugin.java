@@ -15,6 +15,7 @@ import io.instructembed.query.InstructKnnQueryBuilder;
 import io.instructembed.query.QueryModelResolver;
 import io.instructembed.rest.RestEmbedAction;
 import io.instructembed.rest.RestGetModelsAction;
+import io.instructembed.rest.RestModelLifecycleAction;
 import io.instructembed.rest.RestStatsAction;
 import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
 import io.instructembed.settings.InstructEmbedSettings;
@@ -22,6 +23,8 @@ import io.instructembed.stats.StatsAction;
 import io.instructembed.stats.TransportStatsAction;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.TransportEmbedAction;
+import io.instructembed.transport.lifecycle.ModelLifecycleAction;
+import io.instructembed.transport.lifecycle.TransportModelLifecycleAction;
 import io.instructembed.transport.models.GetModelsAction;
 import io.instructembed.transport.models.TransportGetModelsAction;
 import org.opensearch.action.ActionRequest;
@@ -65,6 +68,9 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
 
+    /** Texts one scheduler round tokenises and batches together. */
+    private static final int ROUND_TEXTS = 256;
+
     private volatile ModelService modelService;
 
     @Override
@@ -95,7 +101,12 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             inference,
             new SessionOpener(inference, cuda),
             DevicePlan.from(settings),
-            new QueryVectorCache(InstructEmbedSettings.QUERY_CACHE_SIZE.get(settings))
+            new QueryVectorCache(InstructEmbedSettings.QUERY_CACHE_SIZE.get(settings)),
+            new ModelService.SchedulerConfig(
+                threadPool.info(InstructEmbedSettings.INFERENCE_POOL).getMax(),
+                InstructEmbedSettings.QUEUE_MAX_TEXTS.get(settings),
+                ROUND_TEXTS
+            )
         );
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
         InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver));
@@ -131,7 +142,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         return List.of(
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(GetModelsAction.INSTANCE, TransportGetModelsAction.class),
-            new ActionHandler<>(StatsAction.INSTANCE, TransportStatsAction.class)
+            new ActionHandler<>(StatsAction.INSTANCE, TransportStatsAction.class),
+            new ActionHandler<>(ModelLifecycleAction.INSTANCE, TransportModelLifecycleAction.class)
         );
     }
 
@@ -145,7 +157,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction());
+        return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction(),
+            new RestModelLifecycleAction());
     }
 
     @Override

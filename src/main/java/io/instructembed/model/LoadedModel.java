@@ -41,48 +41,61 @@ public final class LoadedModel implements Closeable {
         return tokenizer.tokenize(renderedText);
     }
 
+    public BatchPlanner planner() {
+        return planner;
+    }
+
     /** Embeds already-rendered texts; results come back in input order. Runs on an inference thread. */
     public List<Embedding> embed(List<String> renderedTexts) throws OrtException {
+        List<TokenizedText> tokenized = tokenize(renderedTexts);
+        Embedding[] results = new Embedding[tokenized.size()];
+        for (int[] batch : plan(tokenized)) {
+            runBatch(tokenized, batch, results);
+        }
+        return Arrays.asList(results);
+    }
+
+    public List<TokenizedText> tokenize(List<String> renderedTexts) {
         List<TokenizedText> tokenized = new ArrayList<>(renderedTexts.size());
         for (String text : renderedTexts) {
             tokenized.add(tokenizer.tokenize(text));
         }
-        return embedTokenized(tokenized);
+        counters.requests.increment();
+        counters.texts.add(tokenized.size());
+        return tokenized;
     }
 
-    public List<Embedding> embedTokenized(List<TokenizedText> tokenized) throws OrtException {
-        counters.requests.increment();
-        int[] lengths = tokenized.stream().mapToInt(TokenizedText::length).toArray();
-        Embedding[] results = new Embedding[tokenized.size()];
+    public List<int[]> plan(List<TokenizedText> tokenized) {
+        return planner.plan(tokenized.stream().mapToInt(TokenizedText::length).toArray());
+    }
+
+    /** Runs one inference call over the rows {@code batch} names, writing their results in place. */
+    public void runBatch(List<TokenizedText> tokenized, int[] batch, Embedding[] results) throws OrtException {
+        List<TokenizedText> rows = new ArrayList<>(batch.length);
+        int longest = 0;
+        for (int index : batch) {
+            rows.add(tokenized.get(index));
+            longest = Math.max(longest, tokenized.get(index).length());
+        }
         long start = System.nanoTime();
         try {
-            for (int[] batch : planner.plan(lengths)) {
-                List<TokenizedText> rows = new ArrayList<>(batch.length);
-                int longest = 0;
-                for (int index : batch) {
-                    rows.add(tokenized.get(index));
-                    longest = Math.max(longest, lengths[index]);
+            float[][] vectors = embedder.embed(rows);
+            for (int i = 0; i < batch.length; i++) {
+                TokenizedText row = rows.get(i);
+                results[batch[i]] = new Embedding(vectors[i], row.length(), row.truncated());
+                counters.tokens.add(row.length());
+                if (row.truncated()) {
+                    counters.truncated.increment();
                 }
-                float[][] vectors = embedder.embed(rows);
-                for (int i = 0; i < batch.length; i++) {
-                    TokenizedText row = rows.get(i);
-                    results[batch[i]] = new Embedding(vectors[i], row.length(), row.truncated());
-                    counters.tokens.add(row.length());
-                    if (row.truncated()) {
-                        counters.truncated.increment();
-                    }
-                }
-                counters.batches.increment();
-                counters.paddedTokens.add((long) longest * batch.length);
             }
+            counters.batches.increment();
+            counters.paddedTokens.add((long) longest * batch.length);
         } catch (OrtException | RuntimeException e) {
             counters.errors.increment();
             throw e;
         } finally {
             counters.inferenceNanos.add(System.nanoTime() - start);
         }
-        counters.texts.add(tokenized.size());
-        return Arrays.asList(results);
     }
 
     @Override

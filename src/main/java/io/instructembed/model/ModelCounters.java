@@ -12,4 +12,16 @@ public final class ModelCounters {
     public final LongAdder truncated = new LongAdder();
     public final LongAdder errors = new LongAdder();
     public final LongAdder inferenceNanos = new LongAdder();
+    public final LongAdder rejections = new LongAdder();
+    private final LatencyRecorder queryLatency = new LatencyRecorder(2048);
+    private final LatencyRecorder documentLatency = new LatencyRecorder(2048);
+
+    /** End-to-end latency of jobs (queue wait included) of one kind. */
+    LatencyRecorder latency(WorkKind kind) {
+        return kind == WorkKind.QUERY ? queryLatency : documentLatency;
+    }
+
+    public double latencyMillis(WorkKind kind, double percentile) {
+        return latency(kind).percentileMillis(percentile);
+    }
 }

@@ -36,6 +36,10 @@ public final class ModelService implements Closeable {
     private final DevicePlan devices;
     private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
     private final QueryVectorCache queryCache;
+    private final SchedulerConfig schedulerConfig;
+
+    /** How each loaded model's scheduler drains its queue. */
+    public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound) {}
 
     public ModelService(
         PackRegistry packs,
@@ -43,7 +47,8 @@ public final class ModelService implements Closeable {
         InferenceConfig config,
         SessionOpener sessions,
         DevicePlan devices,
-        QueryVectorCache queryCache
+        QueryVectorCache queryCache,
+        SchedulerConfig schedulerConfig
     ) {
         this.packs = packs;
         this.executor = executor;
@@ -51,6 +56,7 @@ public final class ModelService implements Closeable {
         this.sessions = sessions;
         this.devices = devices;
         this.queryCache = queryCache;
+        this.schedulerConfig = schedulerConfig;
     }
 
     public QueryVectorCache queryCache() {
@@ -93,21 +99,30 @@ public final class ModelService implements Closeable {
                 return;
             }
         }
+        ActionListener<List<Embedding>> done = query ? ActionListener.wrap(embeddings -> {
+            for (int i = 0; i < rendered.size(); i++) {
+                queryCache.put(pack.id(), rendered.get(i), embeddings.get(i));
+            }
+            listener.onResponse(embeddings);
+        }, listener::onFailure) : listener;
+        WorkKind kind = query ? WorkKind.QUERY : WorkKind.DOCUMENT;
+        ModelSlot slot = slots.computeIfAbsent(pack.id(), id -> new ModelSlot());
+        BatchScheduler scheduler = slot.scheduler;
+        if (scheduler != null) {
+            scheduler.submit(rendered, kind, done);
+            return;
+        }
+        // not loaded yet: load on the inference pool (never on the caller's thread), then queue
         executor.execute(new AbstractRunnable() {
             @Override
             protected void doRun() throws Exception {
-                List<Embedding> embeddings = loaded(pack).embed(rendered);
-                if (query) {
-                    for (int i = 0; i < rendered.size(); i++) {
-                        queryCache.put(pack.id(), rendered.get(i), embeddings.get(i));
-                    }
-                }
-                listener.onResponse(embeddings);
+                loaded(pack);
+                slot.scheduler.submit(rendered, kind, done);
             }
 
             @Override
             public void onFailure(Exception e) {
-                listener.onFailure(e);
+                done.onFailure(e);
             }
         });
     }
@@ -147,6 +162,43 @@ public final class ModelService implements Closeable {
         return slots.computeIfAbsent(pack.id(), id -> new ModelSlot()).get(pack, () -> load(pack));
     }
 
+    /** Loads a pack on this node if it is not loaded; answers with its status. Idempotent. */
+    public void load(String modelId, ActionListener<ModelStatus> listener) {
+        ModelPack pack;
+        try {
+            pack = usablePack(modelId);
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        executor.execute(new AbstractRunnable() {
+            @Override
+            protected void doRun() throws Exception {
+                loaded(pack);
+                listener.onResponse(status(modelId));
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+        });
+    }
+
+    /**
+     * Unloads a model from this node once its queued and running work is done (new work is refused
+     * meanwhile). Blocks up to {@code timeout}: call it from a thread that may wait (generic pool).
+     */
+    public ModelStatus unload(String modelId, long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        packs.get(modelId).orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
+        ModelSlot slot = slots.get(modelId);
+        if (slot != null) {
+            slot.unload(timeout, unit);
+            queryCache.invalidate(modelId);
+        }
+        return status(modelId);
+    }
+
     /** Starts loading packs in the background; failures are logged and shown in the model's status. */
     public void preload(List<String> ids) {
         for (String id : ids) {
@@ -182,6 +234,13 @@ public final class ModelService implements Closeable {
         return statuses;
     }
 
+    /** Texts waiting in the model's queue on this node. */
+    public int queuedTexts(String modelId) {
+        ModelSlot slot = slots.get(modelId);
+        BatchScheduler scheduler = slot == null ? null : slot.scheduler();
+        return scheduler == null ? 0 : scheduler.queuedTexts();
+    }
+
     /** The loaded model, if loaded on this node; for stats and tests. */
     public LoadedModel loadedModel(String modelId) {
         ModelSlot slot = slots.get(modelId);
@@ -212,8 +271,9 @@ public final class ModelService implements Closeable {
     }
 
     /** One model's place on this node; loads at most once at a time. */
-    private static final class ModelSlot {
+    private final class ModelSlot {
         private volatile LoadedModel model;
+        private volatile BatchScheduler scheduler;
         private volatile LoadState state = LoadState.NOT_LOADED;
         private volatile String error;
         private volatile long loadMillis;
@@ -230,7 +290,15 @@ public final class ModelService implements Closeable {
                 state = LoadState.LOADING;
                 long start = System.nanoTime();
                 try {
-                    model = loader.load();
+                    LoadedModel fresh = loader.load();
+                    scheduler = new BatchScheduler(
+                        fresh,
+                        executor,
+                        schedulerConfig.workers(),
+                        schedulerConfig.maxQueuedTexts(),
+                        schedulerConfig.maxTextsPerRound()
+                    );
+                    model = fresh;
                     loadMillis = (System.nanoTime() - start) / 1_000_000;
                     error = null;
                     state = LoadState.LOADED;
@@ -254,8 +322,27 @@ public final class ModelService implements Closeable {
             if (model != null) {
                 model.close();
                 model = null;
+                scheduler = null;
                 state = LoadState.NOT_LOADED;
             }
+        }
+
+        void unload(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+            BatchScheduler draining = scheduler;
+            if (draining == null) {
+                return;
+            }
+            synchronized (this) {
+                scheduler = null;  // new calls load a fresh copy rather than queue behind the unload
+            }
+            if (draining.closeAndDrain(timeout, unit) == false) {
+                logger.warn("model [{}] still had work after {} {}; unloading anyway", draining, timeout, unit);
+            }
+            close();
+        }
+
+        BatchScheduler scheduler() {
+            return scheduler;
         }
     }
 }

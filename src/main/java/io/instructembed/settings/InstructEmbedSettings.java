@@ -46,7 +46,10 @@ public final class InstructEmbedSettings {
     );
 
     /** Padded tokens (rows x longest row) in one inference batch: bounds memory and latency of a call. */
-    public static final Setting<Integer> BATCH_MAX_TOKENS = Setting.intSetting(PREFIX + "batch.max_tokens", 8192, 16, 1 << 20, Property.NodeScope);
+    public static final Setting<Integer> BATCH_MAX_TOKENS = Setting.intSetting(PREFIX + "batch.max_tokens", 4096, 16, 1 << 20, Property.NodeScope);
+
+    /** Texts that may wait in one model's queue on a node; more are refused with 429. */
+    public static final Setting<Integer> QUEUE_MAX_TEXTS = Setting.intSetting(PREFIX + "queue.max_texts", 2048, 1, 1_000_000, Property.NodeScope);
 
     public static final Setting<Integer> BATCH_MAX_SIZE = Setting.intSetting(PREFIX + "batch.max_size", 32, 1, 4096, Property.NodeScope);
 
@@ -100,7 +103,7 @@ public final class InstructEmbedSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, DEVICE, DEVICE_OVERRIDES,
+        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, DEVICE, DEVICE_OVERRIDES,
             CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY);
     }
 }

@@ -4,6 +4,7 @@ import io.instructembed.model.LoadedModel;
 import io.instructembed.model.ModelCounters;
 import io.instructembed.model.ModelStatus;
 import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.WorkKind;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -26,14 +27,20 @@ public record ModelStats(
     long errors,
     long inferenceMillis,
     long queryCacheHits,
-    long queryCacheMisses
+    long queryCacheMisses,
+    long queued,
+    long rejections,
+    double queryP50,
+    double queryP99,
+    double documentP50,
+    double documentP99
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache) {
+    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued) {
         long hits = cache.hits(status.modelId());
         long misses = cache.misses(status.modelId());
         if (model == null) {
-            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses);
+            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses, 0, 0, 0, 0, 0, 0);
         }
         ModelCounters c = model.counters();
         return new ModelStats(
@@ -49,7 +56,13 @@ public record ModelStats(
             c.errors.sum(),
             c.inferenceNanos.sum() / 1_000_000,
             hits,
-            misses
+            misses,
+            queued,
+            c.rejections.sum(),
+            c.latencyMillis(WorkKind.QUERY, 50),
+            c.latencyMillis(WorkKind.QUERY, 99),
+            c.latencyMillis(WorkKind.DOCUMENT, 50),
+            c.latencyMillis(WorkKind.DOCUMENT, 99)
         );
     }
 
@@ -67,7 +80,13 @@ public record ModelStats(
             in.readVLong(),
             in.readVLong(),
             in.readVLong(),
-            in.readVLong()
+            in.readVLong(),
+            in.readVLong(),
+            in.readVLong(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble(),
+            in.readDouble()
         );
     }
 
@@ -86,6 +105,12 @@ public record ModelStats(
         out.writeVLong(inferenceMillis);
         out.writeVLong(queryCacheHits);
         out.writeVLong(queryCacheMisses);
+        out.writeVLong(queued);
+        out.writeVLong(rejections);
+        out.writeDouble(queryP50);
+        out.writeDouble(queryP99);
+        out.writeDouble(documentP50);
+        out.writeDouble(documentP99);
     }
 
     @Override
@@ -106,6 +131,13 @@ public record ModelStats(
         builder.field("errors", errors);
         builder.field("inference_time_ms", inferenceMillis);
         builder.startObject("query_cache").field("hits", queryCacheHits).field("misses", queryCacheMisses).endObject();
+        builder.field("queued_texts", queued);
+        builder.field("rejections", rejections);
+        // end-to-end per call (queue wait included), over the most recent calls
+        builder.startObject("latency_ms");
+        builder.startObject("query").field("p50", queryP50).field("p99", queryP99).endObject();
+        builder.startObject("document").field("p50", documentP50).field("p99", documentP99).endObject();
+        builder.endObject();
         return builder.endObject();
     }
 }

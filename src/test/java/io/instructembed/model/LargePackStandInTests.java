@@ -43,7 +43,8 @@ public class LargePackStandInTests extends OpenSearchTestCase {
             config,
             new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
             DevicePlan.from(Settings.EMPTY),
-            new QueryVectorCache(0)
+            new QueryVectorCache(0),
+            new ModelService.SchedulerConfig(1, 4096, 256)
         );
     }
 

@@ -31,7 +31,8 @@ public class ModelServiceDeviceTests extends org.opensearch.test.OpenSearchTestC
             config,
             new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
             DevicePlan.of("cpu", List.of("bge-small-en-v1.5=cuda")),
-            new QueryVectorCache(0)
+            new QueryVectorCache(0),
+            new ModelService.SchedulerConfig(1, 4096, 256)
         );
         try {
             PlainActionFuture<List<Embedding>> onCuda = new PlainActionFuture<>();

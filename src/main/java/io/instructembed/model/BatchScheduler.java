@@ -1,0 +1,265 @@
+package io.instructembed.model;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.action.ActionListener;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One model's queue of embedding jobs and the workers that drain it. A worker takes every job
+ * waiting of one kind (up to a round's worth of texts), tokenises them, and cuts all their texts
+ * together into length-sorted, token-budgeted batches: concurrent bulks, queries and _embed calls
+ * share inference calls. Queries go first, and when the model may use several workers one is kept
+ * for queries, so a query never waits behind a large ingest batch. Queues are bounded in texts: a
+ * full queue rejects (HTTP 429) instead of piling up work.
+ */
+final class BatchScheduler {
+    private static final Logger logger = LogManager.getLogger(BatchScheduler.class);
+
+    private final LoadedModel model;
+    private final Executor executor;
+    private final int maxWorkers;
+    private final int maxQueuedTexts;
+    private final int maxTextsPerRound;
+
+    private final ArrayDeque<Job> queries = new ArrayDeque<>();
+    private final ArrayDeque<Job> documents = new ArrayDeque<>();
+    private int queuedTexts;
+    private int workers;
+    private int documentWorkers;
+    private int inFlightJobs;
+    private boolean closed;
+
+    BatchScheduler(LoadedModel model, Executor executor, int maxWorkers, int maxQueuedTexts, int maxTextsPerRound) {
+        this.model = model;
+        this.executor = executor;
+        this.maxWorkers = Math.max(1, maxWorkers);
+        this.maxQueuedTexts = maxQueuedTexts;
+        this.maxTextsPerRound = maxTextsPerRound;
+    }
+
+    private static final class Job {
+        final List<String> texts;
+        final WorkKind kind;
+        final ActionListener<List<Embedding>> listener;
+        final long enqueuedNanos = System.nanoTime();
+
+        Job(List<String> texts, WorkKind kind, ActionListener<List<Embedding>> listener) {
+            this.texts = texts;
+            this.kind = kind;
+            this.listener = listener;
+        }
+    }
+
+    void submit(List<String> renderedTexts, WorkKind kind, ActionListener<List<Embedding>> listener) {
+        Job job = new Job(renderedTexts, kind, listener);
+        String refusal = null;
+        synchronized (this) {
+            if (closed) {
+                refusal = "model [" + model.manifest().id() + "] is being unloaded";
+            } else if (queuedTexts > 0 && queuedTexts + renderedTexts.size() > maxQueuedTexts) {
+                refusal = "the inference queue of model [" + model.manifest().id() + "] is full (" + queuedTexts + " texts waiting, limit "
+                    + maxQueuedTexts + "); retry later";
+            } else {
+                (kind == WorkKind.QUERY ? queries : documents).addLast(job);
+                queuedTexts += renderedTexts.size();
+                inFlightJobs++;
+            }
+        }
+        if (refusal != null) {
+            model.counters().rejections.increment();
+            listener.onFailure(new OpenSearchRejectedExecutionException(refusal));
+            return;
+        }
+        startWorkers();
+    }
+
+    private void startWorkers() {
+        while (true) {
+            WorkKind kind;
+            synchronized (this) {
+                kind = nextKindForNewWorker();
+                if (kind == null) {
+                    return;
+                }
+                workers++;
+                if (kind == WorkKind.DOCUMENT) {
+                    documentWorkers++;
+                }
+            }
+            WorkKind workerKind = kind;
+            try {
+                executor.execute(() -> work(workerKind));
+            } catch (RuntimeException e) {  // the pool itself refused: undo and fail what waits
+                synchronized (this) {
+                    workers--;
+                    if (workerKind == WorkKind.DOCUMENT) {
+                        documentWorkers--;
+                    }
+                }
+                failQueued(workerKind, e);
+                return;
+            }
+        }
+    }
+
+    /** Which kind a new worker would serve, or null when no worker should start. */
+    private WorkKind nextKindForNewWorker() {
+        if (workers >= maxWorkers) {
+            return null;
+        }
+        if (queries.isEmpty() == false && busyWithQueries() < queries.size()) {
+            return WorkKind.QUERY;
+        }
+        // keep one worker free for queries when the model may have several
+        int documentLimit = maxWorkers > 1 ? maxWorkers - 1 : 1;
+        if (documents.isEmpty() == false && documentWorkers < documentLimit) {
+            return WorkKind.DOCUMENT;
+        }
+        return null;
+    }
+
+    private int busyWithQueries() {
+        return workers - documentWorkers;
+    }
+
+    private void work(WorkKind kind) {
+        try {
+            while (true) {
+                List<Job> round = take(kind);
+                if (round.isEmpty()) {
+                    return;
+                }
+                run(round);
+            }
+        } finally {
+            synchronized (this) {
+                workers--;
+                if (kind == WorkKind.DOCUMENT) {
+                    documentWorkers--;
+                }
+                notifyAll();
+            }
+            startWorkers();  // work may have arrived for a kind this worker did not serve
+        }
+    }
+
+    /** Up to a round of waiting jobs: queries first; a document worker takes queries too when they wait. */
+    private synchronized List<Job> take(WorkKind kind) {
+        ArrayDeque<Job> queue = queries.isEmpty() == false ? queries : (kind == WorkKind.DOCUMENT ? documents : queries);
+        List<Job> round = new ArrayList<>();
+        int texts = 0;
+        while (queue.isEmpty() == false && (round.isEmpty() || texts + queue.peekFirst().texts.size() <= maxTextsPerRound)) {
+            Job job = queue.pollFirst();
+            round.add(job);
+            texts += job.texts.size();
+        }
+        queuedTexts -= texts;
+        return round;
+    }
+
+    /**
+     * Runs a round: all its texts tokenised and cut into batches together. Between two batches of
+     * documents, waiting queries run first, so a query waits for at most one batch.
+     */
+    private void run(List<Job> round) {
+        List<String> texts = new ArrayList<>();
+        for (Job job : round) {
+            texts.addAll(job.texts);
+        }
+        Embedding[] results = new Embedding[texts.size()];
+        try {
+            List<TokenizedText> tokenized = model.tokenize(texts);
+            boolean documentsRound = round.get(0).kind == WorkKind.DOCUMENT;
+            for (int[] batch : model.plan(tokenized)) {
+                if (documentsRound) {
+                    runWaitingQueries();
+                }
+                model.runBatch(tokenized, batch, results);
+            }
+        } catch (Exception e) {
+            for (Job job : round) {
+                finish(job, null, e);
+            }
+            return;
+        }
+        int next = 0;
+        for (Job job : round) {
+            List<Embedding> result = new ArrayList<>(job.texts.size());
+            for (int i = 0; i < job.texts.size(); i++) {
+                result.add(results[next++]);
+            }
+            finish(job, result, null);
+        }
+    }
+
+    private void runWaitingQueries() {
+        List<Job> waiting;
+        synchronized (this) {
+            if (queries.isEmpty()) {
+                return;
+            }
+            waiting = take(WorkKind.QUERY);
+        }
+        run(waiting);
+    }
+
+    private void finish(Job job, List<Embedding> result, Exception failure) {
+        model.counters().latency(job.kind).record(System.nanoTime() - job.enqueuedNanos);
+        try {
+            if (failure != null) {
+                job.listener.onFailure(failure);
+            } else {
+                job.listener.onResponse(result);
+            }
+        } catch (RuntimeException e) {
+            logger.warn("a listener of model [" + model.manifest().id() + "] failed", e);
+        } finally {
+            synchronized (this) {
+                inFlightJobs--;
+                notifyAll();
+            }
+        }
+    }
+
+    private void failQueued(WorkKind kind, Exception e) {
+        List<Job> failed = new ArrayList<>();
+        synchronized (this) {
+            ArrayDeque<Job> queue = kind == WorkKind.QUERY ? queries : documents;
+            while (queue.isEmpty() == false) {
+                Job job = queue.pollFirst();
+                queuedTexts -= job.texts.size();
+                failed.add(job);
+            }
+        }
+        for (Job job : failed) {
+            finish(job, null, e);
+        }
+    }
+
+    synchronized int queuedTexts() {
+        return queuedTexts;
+    }
+
+    /** Refuses new work, then waits (bounded) for queued and running work to finish. */
+    boolean closeAndDrain(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (this) {
+            closed = true;
+            while (inFlightJobs > 0 || workers > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package io.instructembed.model;
+
+/** Queries (search-time, latency-bound) go before documents (ingest, throughput-bound). */
+public enum WorkKind {
+    QUERY,
+    DOCUMENT
+}

@@ -1,0 +1,39 @@
+package io.instructembed.transport.lifecycle;
+
+import io.instructembed.model.LoadState;
+import io.instructembed.model.ModelStatus;
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+
+import java.io.IOException;
+
+/** A model's state on one node after the operation. */
+public class ModelLifecycleNodeResponse extends BaseNodeResponse {
+    private final ModelStatus status;
+
+    public ModelLifecycleNodeResponse(DiscoveryNode node, ModelStatus status) {
+        super(node);
+        this.status = status;
+    }
+
+    public ModelLifecycleNodeResponse(StreamInput in) throws IOException {
+        super(in);
+        status = new ModelStatus(in.readString(), LoadState.fromJson(in.readString()), in.readOptionalString(), in.readOptionalString(), in.readVLong());
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeString(status.modelId());
+        out.writeString(status.state().jsonName());
+        out.writeOptionalString(status.device());
+        out.writeOptionalString(status.error());
+        out.writeVLong(status.loadMillis());
+    }
+
+    public ModelStatus status() {
+        return status;
+    }
+}

@@ -1,0 +1,109 @@
+package io.instructembed.transport.lifecycle;
+
+import io.instructembed.model.ModelService;
+import io.instructembed.model.ModelStatus;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.tasks.Task;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fans a load or unload out to the nodes. Each node waits for its own load, or for its in-flight
+ * work before unloading, on the generic pool, where waiting is allowed.
+ */
+public class TransportModelLifecycleAction extends TransportNodesAction<
+    ModelLifecycleRequest,
+    ModelLifecycleResponse,
+    ModelLifecycleNodeRequest,
+    ModelLifecycleNodeResponse> {
+
+    /** Longest a node waits for a load, or for in-flight work before an unload. */
+    static final long WAIT_MINUTES = 5;
+
+    private final ModelService models;
+
+    @Inject
+    public TransportModelLifecycleAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ModelService models
+    ) {
+        super(
+            ModelLifecycleAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            ModelLifecycleRequest::new,
+            ModelLifecycleNodeRequest::new,
+            ThreadPool.Names.GENERIC,
+            ModelLifecycleNodeResponse.class
+        );
+        this.models = models;
+    }
+
+    @Override
+    protected void doExecute(Task task, ModelLifecycleRequest request, ActionListener<ModelLifecycleResponse> listener) {
+        try {
+            if (request.operation() == ModelLifecycleRequest.Operation.LOAD) {
+                models.usablePack(request.modelId());  // 404 / 400 before any node is asked
+            } else if (models.packs().get(request.modelId()).isEmpty()) {
+                models.usablePack(request.modelId());
+            }
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        super.doExecute(task, request, listener);
+    }
+
+    @Override
+    protected ModelLifecycleResponse newResponse(
+        ModelLifecycleRequest request,
+        List<ModelLifecycleNodeResponse> nodes,
+        List<FailedNodeException> failures
+    ) {
+        return new ModelLifecycleResponse(clusterService.getClusterName(), nodes, failures);
+    }
+
+    @Override
+    protected ModelLifecycleNodeRequest newNodeRequest(ModelLifecycleRequest request) {
+        return new ModelLifecycleNodeRequest(request.modelId(), request.operation());
+    }
+
+    @Override
+    protected ModelLifecycleNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new ModelLifecycleNodeResponse(in);
+    }
+
+    @Override
+    protected ModelLifecycleNodeResponse nodeOperation(ModelLifecycleNodeRequest request) {
+        ModelStatus status;
+        try {
+            if (request.operation() == ModelLifecycleRequest.Operation.LOAD) {
+                PlainActionFuture<ModelStatus> loaded = new PlainActionFuture<>();
+                models.load(request.modelId(), loaded);
+                status = loaded.actionGet(WAIT_MINUTES, TimeUnit.MINUTES);
+            } else {
+                status = models.unload(request.modelId(), WAIT_MINUTES, TimeUnit.MINUTES);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while changing model [" + request.modelId() + "]", e);
+        }
+        return new ModelLifecycleNodeResponse(clusterService.localNode(), status);
+    }
+}
