@@ -1,5 +1,6 @@
 package io.instructembed.stats;
 
+import io.instructembed.transport.NodesHeader;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
@@ -35,11 +36,7 @@ public class StatsResponse extends BaseNodesResponse<StatsNodeResponse> implemen
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject();
-        builder.startObject("_nodes");
-        builder.field("total", getNodes().size() + failures().size());
-        builder.field("successful", getNodes().size());
-        builder.field("failed", failures().size());
-        builder.endObject();
+        NodesHeader.write(builder, this);
         builder.field("cluster_name", getClusterName().value());
         builder.startObject("nodes");
         for (StatsNodeResponse node : getNodes()) {

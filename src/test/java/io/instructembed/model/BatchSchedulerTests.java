@@ -1,18 +1,13 @@
 package io.instructembed.model;
 
-import io.instructembed.pack.ModelPack;
-import io.instructembed.pack.PackRegistry;
+import io.instructembed.support.TestModelServices;
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.common.settings.Settings;
-import org.opensearch.common.util.concurrent.OpenSearchExecutors;
-import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.test.OpenSearchTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,36 +18,21 @@ import java.util.concurrent.TimeUnit;
 
 /** The per-model scheduler on the real bge model: sharing, priority, back-pressure, draining. */
 public class BatchSchedulerTests extends OpenSearchTestCase {
+    private static TestModelServices models;
     private static ExecutorService executor;
-    private static ModelService service;
     private static LoadedModel model;
 
     @BeforeClass
     public static void loadModel() throws Exception {
-        NativeLibraries.configureDjl(Path.of(System.getProperty("java.io.tmpdir")));
-        Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
-        PackRegistry packs = PackRegistry.scan(bundled.resolve("none"), bundled);
-        executor = OpenSearchExecutors.newFixed("test-sched", 4, 64, OpenSearchExecutors.daemonThreadFactory("test-sched"), new ThreadContext(Settings.EMPTY));
-        InferenceConfig config = InferenceConfig.from(Settings.EMPTY);
-        service = new ModelService(
-            packs,
-            executor,
-            config,
-            new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
-            DevicePlan.from(Settings.EMPTY),
-            new QueryVectorCache(0),
-            new ModelService.SchedulerConfig(2, 4096, 256)
-        );
-        ModelPack pack = packs.get("bge-small-en-v1.5").orElseThrow();
-        model = service.loaded(pack);
+        models = TestModelServices.bundled(null, "auto", List.of(), 4, 2);
+        executor = models.executor;
+        model = models.service.loaded(models.packs.get("bge-small-en-v1.5").orElseThrow());
     }
 
     @AfterClass
-    public static void close() throws InterruptedException {
-        service.close();
-        executor.shutdown();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-        service = null;
+    public static void close() {
+        models.close();
+        models = null;
         executor = null;
         model = null;
     }

@@ -7,18 +7,15 @@ import io.instructembed.pack.PackState;
 import io.instructembed.pack.PaddingSide;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.StandInModel;
+import io.instructembed.support.TestModelServices;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.common.util.concurrent.OpenSearchExecutors;
-import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.test.OpenSearchTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,34 +24,22 @@ import java.util.concurrent.TimeUnit;
  * position ids, external data, fp16 output and 8k-token inputs, checked against a known function.
  */
 public class LargePackStandInTests extends OpenSearchTestCase {
-    private static ExecutorService executor;
+    private static TestModelServices models;
     private static ModelService service;
     private static PackRegistry packs;
 
     @BeforeClass
     public static void start() {
-        NativeLibraries.configureDjl(Path.of(System.getProperty("java.io.tmpdir")));
-        packs = PackRegistry.scan(StandInModel.packsDir(), Path.of(System.getProperty("instruct_embed.test.packs")));
-        executor = OpenSearchExecutors.newFixed("test-large", 1, 16, OpenSearchExecutors.daemonThreadFactory("test-large"), new ThreadContext(Settings.EMPTY));
-        InferenceConfig config = InferenceConfig.from(Settings.EMPTY);
-        service = new ModelService(
-            packs,
-            executor,
-            config,
-            new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
-            DevicePlan.from(Settings.EMPTY),
-            new QueryVectorCache(0),
-            new ModelService.SchedulerConfig(1, 4096, 256)
-        );
+        models = TestModelServices.bundled(StandInModel.packsDir(), "auto", List.of(), 1, 1);
+        service = models.service;
+        packs = models.packs;
     }
 
     @AfterClass
-    public static void stop() throws InterruptedException {
-        service.close();
-        executor.shutdown();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
+    public static void stop() {
+        models.close();
+        models = null;
         service = null;
-        executor = null;
         packs = null;
     }
 

@@ -1,52 +1,34 @@
 package io.instructembed.model;
 
 import io.instructembed.pack.InputType;
-import io.instructembed.pack.PackRegistry;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.GoldenVectors.Golden;
+import io.instructembed.support.TestModelServices;
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.common.settings.Settings;
-import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.test.OpenSearchTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** The real bundled packs, run in-process on ONNX Runtime, against the golden vectors. */
 public class ModelServiceGoldenTests extends OpenSearchTestCase {
-    private static ExecutorService executor;
+    private static TestModelServices models;
     private static ModelService service;
 
     @BeforeClass
     public static void startService() {
-        NativeLibraries.configureDjl(Path.of(System.getProperty("java.io.tmpdir")));
-        Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
-        PackRegistry packs = PackRegistry.scan(bundled.resolve("no-user-packs-here"), bundled);
-        executor = OpenSearchExecutors.newFixed("test-inference", 1, 16, OpenSearchExecutors.daemonThreadFactory("test-inference"), new org.opensearch.common.util.concurrent.ThreadContext(Settings.EMPTY));
-        InferenceConfig config = InferenceConfig.from(Settings.EMPTY);
-        service = new ModelService(
-            packs,
-            executor,
-            config,
-            new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
-            DevicePlan.from(Settings.EMPTY),
-            new QueryVectorCache(0),
-            new ModelService.SchedulerConfig(1, 4096, 256)
-        );
+        models = TestModelServices.bundled();
+        service = models.service;
     }
 
     @AfterClass
-    public static void stopService() throws InterruptedException {
-        service.close();
-        executor.shutdown();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
+    public static void stopService() {
+        models.close();
+        models = null;
         service = null;
-        executor = null;
     }
 
     private List<Embedding> embed(String model, List<String> texts, InputType type, String task) {

@@ -1,5 +1,6 @@
 package io.instructembed.transport.lifecycle;
 
+import io.instructembed.transport.NodesHeader;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
@@ -35,18 +36,7 @@ public class ModelLifecycleResponse extends BaseNodesResponse<ModelLifecycleNode
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject();
-        builder.startObject("_nodes");
-        builder.field("total", getNodes().size() + failures().size());
-        builder.field("successful", getNodes().size());
-        builder.field("failed", failures().size());
-        if (failures().isEmpty() == false) {
-            builder.startArray("failures");
-            for (FailedNodeException failure : failures()) {
-                builder.startObject().field("node_id", failure.nodeId()).field("reason", rootMessage(failure)).endObject();
-            }
-            builder.endArray();
-        }
-        builder.endObject();
+        NodesHeader.write(builder, this);
         builder.startObject("nodes");
         for (ModelLifecycleNodeResponse node : getNodes()) {
             builder.startObject(node.getNode().getId());
@@ -62,13 +52,5 @@ public class ModelLifecycleResponse extends BaseNodesResponse<ModelLifecycleNode
         }
         builder.endObject();
         return builder.endObject();
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage();
     }
 }

@@ -1,6 +1,7 @@
 package io.instructembed.transport.models;
 
 import io.instructembed.model.ModelStatus;
+import io.instructembed.transport.NodesHeader;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
@@ -64,11 +65,7 @@ public class GetModelsResponse extends BaseNodesResponse<GetModelsNodeResponse> 
             return builder;
         }
         builder.startObject();
-        builder.startObject("_nodes");
-        builder.field("total", getNodes().size() + failures().size());
-        builder.field("successful", getNodes().size());
-        builder.field("failed", failures().size());
-        builder.endObject();
+        NodesHeader.write(builder, this);
         builder.startArray("models");
         for (Map<String, Object> pack : packs) {
             writePack(builder, pack);
