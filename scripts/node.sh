@@ -7,7 +7,11 @@
 #                                                      install + start on free ports, then write
 #                                                      DIR/cluster.properties for the integration tests;
 #                                                      USER_PACKS is copied to config/instruct-embed/packs
-#   node.sh stop DIR                                   stop it
+#   node.sh start-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
+#                                                      two nodes (DIR/node-1, DIR/node-2) in one cluster on
+#                                                      fixed loopback ports (HTTP 9710/9711, transport
+#                                                      9610/9611); writes DIR/cluster.properties
+#   node.sh stop DIR                                   stop it (or both nodes of a cluster)
 #
 # NODE_SETTINGS: extra opensearch.yml lines for `start` (e.g. "instruct_embed.onnx.intra_op_threads: 2").
 # As root the node runs as an unprivileged user (OpenSearch refuses root); DIR is handed to that user.
@@ -56,12 +60,12 @@ start_node() {
   need curl "to wait for the node"
   cat >"$home/config/opensearch.yml" <<YML
 # written by scripts/node.sh
-cluster.name: instruct-embed
-node.name: node-1
+cluster.name: ${CLUSTER_NAME:-instruct-embed}
 network.host: 127.0.0.1
 http.port: $http_ports
 transport.port: $transport_ports
-discovery.type: single-node
+node.name: ${NODE_NAME:-node-1}
+${DISCOVERY:-discovery.type: single-node}
 node.portsfile: true
 ${NODE_SETTINGS:-}
 YML
@@ -72,7 +76,7 @@ YML
   fi
   OPENSEARCH_JAVA_HOME=$JAVA_HOME OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:--Xms1g -Xmx1g}" OPT_OUT_TRACKING=true \
     "$here/unprivileged.sh" "$home/bin/opensearch" -d -p "$home/opensearch.pid" >"$dir/start.log" 2>&1 \
-    || { cat "$dir/start.log" >&2; die "OpenSearch did not start; see $home/logs/instruct-embed.log"; }
+    || { cat "$dir/start.log" >&2; die "OpenSearch did not start; see $home/logs/${CLUSTER_NAME:-instruct-embed}.log"; }
   local port="" i
   for i in $(seq 1 180); do
     if [ -s "$home/logs/http.ports" ]; then
@@ -83,13 +87,13 @@ YML
     fi
     if { [ -f "$home/opensearch.pid" ] && ! kill -0 "$(cat "$home/opensearch.pid")" 2>/dev/null; } \
       || { [ ! -f "$home/opensearch.pid" ] && ! pgrep -f "opensearch.path.home=$home" >/dev/null; }; then
-      tail -50 "$home/logs/instruct-embed.log" >&2 || true
-      die "OpenSearch exited during start; see $home/logs/instruct-embed.log"
+      tail -50 "$home/logs/${CLUSTER_NAME:-instruct-embed}.log" >&2 || true
+      die "OpenSearch exited during start; see $home/logs/${CLUSTER_NAME:-instruct-embed}.log"
     fi
     sleep 1
   done
   if ! curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
-    tail -50 "$home/logs/instruct-embed.log" >&2 || true
+    tail -50 "$home/logs/${CLUSTER_NAME:-instruct-embed}.log" >&2 || true
     pkill -f "opensearch.path.home=$home" || true
     die "OpenSearch did not answer in 180 s"
   fi
@@ -140,6 +144,42 @@ case "$cmd" in
     fi
     start_node "$1" 9400-9499 9500-9599
     ;;
-  stop) [ $# -eq 1 ] || die "usage: node.sh stop DIR"; stop_node "$1" ;;
+  start-cluster)
+    [ $# -eq 4 ] || [ $# -eq 5 ] || die "usage: node.sh start-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]"
+    rm -rf "$1"
+    install_node "$1/node-1" "$2" "$3" "$4"
+    if [ $# -eq 5 ]; then
+      mkdir -p "$(home_of "$1/node-1")/config/instruct-embed/packs"
+      cp -r "$5"/. "$(home_of "$1/node-1")/config/instruct-embed/packs/"
+    fi
+    cp -a "$1/node-1" "$1/node-2"
+    discovery=$'discovery.seed_hosts: ["127.0.0.1:9610", "127.0.0.1:9611"]\ncluster.initial_cluster_manager_nodes: ["node-1"]'
+    CLUSTER_NAME=instruct-embed-multi NODE_NAME=node-1 DISCOVERY="$discovery" start_node "$1/node-1" 9710 9610 &
+    first=$!
+    CLUSTER_NAME=instruct-embed-multi NODE_NAME=node-2 DISCOVERY="$discovery" start_node "$1/node-2" 9711 9611
+    wait "$first" || die "node-1 did not start"
+    for _ in $(seq 1 60); do
+      if curl -fsS "http://127.0.0.1:9710/_cluster/health?wait_for_nodes=2&timeout=1s" >/dev/null 2>&1; then
+        break
+      fi
+      sleep 1
+    done
+    curl -fsS "http://127.0.0.1:9710/_cluster/health?wait_for_nodes=2&timeout=5s" >/dev/null || die "the two nodes did not form a cluster"
+    cat >"$1/cluster.properties" <<PROPS
+tests.rest.cluster=127.0.0.1:9710,127.0.0.1:9711
+tests.cluster=127.0.0.1:9610,127.0.0.1:9611
+tests.clustername=instruct-embed-multi
+PROPS
+    echo "two-node cluster up: http://127.0.0.1:9710 and http://127.0.0.1:9711"
+    ;;
+  stop)
+    [ $# -eq 1 ] || die "usage: node.sh stop DIR"
+    if [ -d "$1/node-1" ]; then
+      stop_node "$1/node-1"
+      stop_node "$1/node-2"
+    else
+      stop_node "$1"
+    fi
+    ;;
   *) die "usage: node.sh install|start|start-test|stop ..." ;;
 esac
