@@ -105,7 +105,9 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             new ModelService.SchedulerConfig(
                 threadPool.info(InstructEmbedSettings.INFERENCE_POOL).getMax(),
                 InstructEmbedSettings.QUEUE_MAX_TEXTS.get(settings),
-                ROUND_TEXTS
+                ROUND_TEXTS,
+                InstructEmbedSettings.BATCH_MAX_WAIT.get(settings).nanos(),
+                InstructEmbedSettings.MAX_MODEL_BYTES.get(settings).getBytes()
             )
         );
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));

@@ -27,6 +27,8 @@ final class BatchScheduler {
     private final int maxWorkers;
     private final int maxQueuedTexts;
     private final int maxTextsPerRound;
+    private final long maxWaitNanos;
+    private final int fullBatchRows;
 
     private final ArrayDeque<Job> queries = new ArrayDeque<>();
     private final ArrayDeque<Job> documents = new ArrayDeque<>();
@@ -37,11 +39,29 @@ final class BatchScheduler {
     private boolean closed;
 
     BatchScheduler(LoadedModel model, Executor executor, int maxWorkers, int maxQueuedTexts, int maxTextsPerRound) {
+        this(model, executor, maxWorkers, maxQueuedTexts, maxTextsPerRound, 0, 1);
+    }
+
+    /**
+     * @param maxWaitNanos  how long a worker may wait for more documents when fewer than
+     *                      {@code fullBatchRows} are queued, trading latency for fuller batches (0: never)
+     */
+    BatchScheduler(
+        LoadedModel model,
+        Executor executor,
+        int maxWorkers,
+        int maxQueuedTexts,
+        int maxTextsPerRound,
+        long maxWaitNanos,
+        int fullBatchRows
+    ) {
         this.model = model;
         this.executor = executor;
         this.maxWorkers = Math.max(1, maxWorkers);
         this.maxQueuedTexts = maxQueuedTexts;
         this.maxTextsPerRound = maxTextsPerRound;
+        this.maxWaitNanos = maxWaitNanos;
+        this.fullBatchRows = fullBatchRows;
     }
 
     private static final class Job {
@@ -70,8 +90,10 @@ final class BatchScheduler {
                 (kind == WorkKind.QUERY ? queries : documents).addLast(job);
                 queuedTexts += renderedTexts.size();
                 inFlightJobs++;
+                notifyAll();  // a worker waiting for a fuller batch
             }
         }
+        (kind == WorkKind.QUERY ? model.counters().queryCalls : model.counters().documentCalls).increment();
         if (refusal != null) {
             model.counters().rejections.increment();
             listener.onFailure(new OpenSearchRejectedExecutionException(refusal));
@@ -152,6 +174,18 @@ final class BatchScheduler {
 
     /** Up to a round of waiting jobs: queries first; a document worker takes queries too when they wait. */
     private synchronized List<Job> take(WorkKind kind) {
+        if (kind == WorkKind.DOCUMENT && maxWaitNanos > 0 && queries.isEmpty() && documents.isEmpty() == false) {
+            long deadline = System.nanoTime() + maxWaitNanos;
+            long left;
+            while (queries.isEmpty() && documentTexts() < fullBatchRows && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         ArrayDeque<Job> queue = queries.isEmpty() == false ? queries : (kind == WorkKind.DOCUMENT ? documents : queries);
         List<Job> round = new ArrayList<>();
         int texts = 0;
@@ -241,6 +275,14 @@ final class BatchScheduler {
         for (Job job : failed) {
             finish(job, null, e);
         }
+    }
+
+    private int documentTexts() {
+        int texts = 0;
+        for (Job job : documents) {
+            texts += job.texts.size();
+        }
+        return texts;
     }
 
     synchronized int queuedTexts() {

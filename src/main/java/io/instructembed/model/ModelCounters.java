@@ -13,6 +13,8 @@ public final class ModelCounters {
     public final LongAdder errors = new LongAdder();
     public final LongAdder inferenceNanos = new LongAdder();
     public final LongAdder rejections = new LongAdder();
+    public final LongAdder queryCalls = new LongAdder();
+    public final LongAdder documentCalls = new LongAdder();
     private final LatencyRecorder queryLatency = new LatencyRecorder(2048);
     private final LatencyRecorder documentLatency = new LatencyRecorder(2048);
 

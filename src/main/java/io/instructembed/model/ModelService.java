@@ -17,6 +17,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
@@ -39,7 +40,11 @@ public final class ModelService implements Closeable {
     private final SchedulerConfig schedulerConfig;
 
     /** How each loaded model's scheduler drains its queue. */
-    public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound) {}
+    public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound, long maxWaitNanos, long maxModelBytes) {
+        public SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound) {
+            this(workers, maxQueuedTexts, maxTextsPerRound, 0, 0);
+        }
+    }
 
     public ModelService(
         PackRegistry packs,
@@ -159,7 +164,11 @@ public final class ModelService implements Closeable {
 
     /** Loads the pack on this thread if it is not loaded yet. Call only on inference threads. */
     LoadedModel loaded(ModelPack pack) throws IOException, OrtException {
-        return slots.computeIfAbsent(pack.id(), id -> new ModelSlot()).get(pack, () -> load(pack));
+        ModelSlot slot = slots.computeIfAbsent(pack.id(), id -> new ModelSlot());
+        if (slot.model == null) {
+            checkMemory(pack);  // a refusal is not a failed load: the model stays not_loaded
+        }
+        return slot.get(pack, () -> load(pack));
     }
 
     /** Loads a pack on this node if it is not loaded; answers with its status. Idempotent. */
@@ -266,6 +275,42 @@ public final class ModelService implements Closeable {
         }
     }
 
+    /** The memory guard: refuse (429, like OpenSearch's circuit breakers) a load over the limit. */
+    private void checkMemory(ModelPack pack) throws IOException {
+        long limit = schedulerConfig.maxModelBytes();
+        if (limit <= 0) {
+            return;
+        }
+        long needed = fileBytes(pack);
+        long used = 0;
+        List<String> loadedIds = new ArrayList<>();
+        for (Map.Entry<String, ModelSlot> entry : slots.entrySet()) {
+            if (entry.getValue().model != null && entry.getKey().equals(pack.id()) == false) {
+                used += fileBytes(packs.get(entry.getKey()).orElseThrow());
+                loadedIds.add(entry.getKey());
+            }
+        }
+        if (used + needed > limit) {
+            throw new OpenSearchStatusException(
+                "model [{}] needs {} MB, but instruct_embed.memory.max_model_bytes is {} MB and {} MB are taken by {}: unload a model first",
+                RestStatus.TOO_MANY_REQUESTS,
+                pack.id(),
+                needed >> 20,
+                limit >> 20,
+                used >> 20,
+                loadedIds
+            );
+        }
+    }
+
+    private static long fileBytes(ModelPack pack) throws IOException {
+        long bytes = java.nio.file.Files.size(pack.modelPath());
+        for (String data : pack.manifest().externalDataFiles()) {
+            bytes += java.nio.file.Files.size(pack.modelDir().resolve(data));
+        }
+        return bytes;
+    }
+
     private interface Loader {
         LoadedModel load() throws IOException, OrtException;
     }
@@ -296,7 +341,9 @@ public final class ModelService implements Closeable {
                         executor,
                         schedulerConfig.workers(),
                         schedulerConfig.maxQueuedTexts(),
-                        schedulerConfig.maxTextsPerRound()
+                        schedulerConfig.maxTextsPerRound(),
+                        schedulerConfig.maxWaitNanos(),
+                        config.batchMaxSize()
                     );
                     model = fresh;
                     loadMillis = (System.nanoTime() - start) / 1_000_000;

@@ -48,6 +48,24 @@ public final class InstructEmbedSettings {
     /** Padded tokens (rows x longest row) in one inference batch: bounds memory and latency of a call. */
     public static final Setting<Integer> BATCH_MAX_TOKENS = Setting.intSetting(PREFIX + "batch.max_tokens", 4096, 16, 1 << 20, Property.NodeScope);
 
+    /**
+     * How long a worker may hold a small batch of documents waiting for more to share the call.
+     * 0 (default): never wait; on CPUs the queue fills while a batch runs, so batches grow anyway.
+     */
+    public static final Setting<org.opensearch.common.unit.TimeValue> BATCH_MAX_WAIT = Setting.timeSetting(
+        PREFIX + "batch.max_wait",
+        org.opensearch.common.unit.TimeValue.ZERO,
+        org.opensearch.common.unit.TimeValue.ZERO,
+        Property.NodeScope
+    );
+
+    /** Memory guard: the model files (graph and external data) loaded at once on a node; 0 = no limit. */
+    public static final Setting<org.opensearch.core.common.unit.ByteSizeValue> MAX_MODEL_BYTES = Setting.byteSizeSetting(
+        PREFIX + "memory.max_model_bytes",
+        org.opensearch.core.common.unit.ByteSizeValue.ZERO,
+        Property.NodeScope
+    );
+
     /** Texts that may wait in one model's queue on a node; more are refused with 429. */
     public static final Setting<Integer> QUEUE_MAX_TEXTS = Setting.intSetting(PREFIX + "queue.max_texts", 2048, 1, 1_000_000, Property.NodeScope);
 
@@ -107,7 +125,7 @@ public final class InstructEmbedSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, DEVICE, DEVICE_OVERRIDES,
+        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
             CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY);
     }
 }

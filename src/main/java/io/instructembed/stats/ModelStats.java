@@ -33,14 +33,16 @@ public record ModelStats(
     double queryP50,
     double queryP99,
     double documentP50,
-    double documentP99
+    double documentP99,
+    long queryCalls,
+    long documentCalls
 ) implements Writeable, ToXContentFragment {
 
     public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued) {
         long hits = cache.hits(status.modelId());
         long misses = cache.misses(status.modelId());
         if (model == null) {
-            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses, 0, 0, 0, 0, 0, 0);
+            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses, 0, 0, 0, 0, 0, 0, 0, 0);
         }
         ModelCounters c = model.counters();
         return new ModelStats(
@@ -62,7 +64,9 @@ public record ModelStats(
             c.latencyMillis(WorkKind.QUERY, 50),
             c.latencyMillis(WorkKind.QUERY, 99),
             c.latencyMillis(WorkKind.DOCUMENT, 50),
-            c.latencyMillis(WorkKind.DOCUMENT, 99)
+            c.latencyMillis(WorkKind.DOCUMENT, 99),
+            c.queryCalls.sum(),
+            c.documentCalls.sum()
         );
     }
 
@@ -86,7 +90,9 @@ public record ModelStats(
             in.readDouble(),
             in.readDouble(),
             in.readDouble(),
-            in.readDouble()
+            in.readDouble(),
+            in.readVLong(),
+            in.readVLong()
         );
     }
 
@@ -111,6 +117,8 @@ public record ModelStats(
         out.writeDouble(queryP99);
         out.writeDouble(documentP50);
         out.writeDouble(documentP99);
+        out.writeVLong(queryCalls);
+        out.writeVLong(documentCalls);
     }
 
     @Override
@@ -121,6 +129,7 @@ public record ModelStats(
             builder.field("device", device);
         }
         builder.field("requests", requests);
+        builder.startObject("calls").field("query", queryCalls).field("document", documentCalls).endObject();
         builder.field("texts", texts);
         builder.field("tokens", tokens);
         builder.field("padded_tokens", paddedTokens);

@@ -152,4 +152,20 @@ public class BatchSchedulerTests extends OpenSearchTestCase {
         OpenSearchRejectedExecutionException e = expectThrows(OpenSearchRejectedExecutionException.class, late::actionGet);
         assertTrue(e.getMessage(), e.getMessage().contains("is being unloaded"));
     }
+
+    public void testAWorkerMayWaitForAFullerBatch() throws Exception {
+        BatchScheduler scheduler = new BatchScheduler(model, executor, 1, 4096, 256, TimeUnit.SECONDS.toNanos(20), 4);
+        long batchesBefore = model.counters().batches.sum();
+        List<PlainActionFuture<List<Embedding>>> futures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            PlainActionFuture<List<Embedding>> future = new PlainActionFuture<>();
+            scheduler.submit(List.of("short text " + i), WorkKind.DOCUMENT, future);
+            futures.add(future);
+        }
+        for (PlainActionFuture<List<Embedding>> future : futures) {
+            assertEquals(384, future.actionGet(30, TimeUnit.SECONDS).get(0).vector().length);
+        }
+        // the first call waited for the other three (it did not wait out the 20 s), and all four shared one call
+        assertEquals(1, model.counters().batches.sum() - batchesBefore);
+    }
 }

@@ -24,7 +24,7 @@ public final class TestModelServices implements Closeable {
     public final ModelService service;
     public final PackRegistry packs;
 
-    private TestModelServices(PackRegistry packs, int threads, String device, List<String> overrides, int workers) {
+    private TestModelServices(PackRegistry packs, int threads, String device, List<String> overrides, ModelService.SchedulerConfig scheduler) {
         NativeLibraries.configureDjl(Path.of(System.getProperty("java.io.tmpdir")));
         this.packs = packs;
         this.executor = OpenSearchExecutors.newFixed("test-inference", threads, 64, OpenSearchExecutors.daemonThreadFactory("test-inference"), new ThreadContext(Settings.EMPTY));
@@ -36,14 +36,19 @@ public final class TestModelServices implements Closeable {
             new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
             DevicePlan.of(device, overrides),
             new QueryVectorCache(0),
-            new ModelService.SchedulerConfig(workers, 4096, 256)
+            scheduler
         );
     }
 
     /** The bundled packs (as built into target/model-packs), plus user packs from {@code userPacks}. */
     public static TestModelServices bundled(Path userPacks, String device, List<String> overrides, int threads, int workers) {
         Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
-        return new TestModelServices(PackRegistry.scan(userPacks == null ? bundled.resolve("none") : userPacks, bundled), threads, device, overrides, workers);
+        return bundled(userPacks, device, overrides, threads, new ModelService.SchedulerConfig(workers, 4096, 256));
+    }
+
+    public static TestModelServices bundled(Path userPacks, String device, List<String> overrides, int threads, ModelService.SchedulerConfig scheduler) {
+        Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
+        return new TestModelServices(PackRegistry.scan(userPacks == null ? bundled.resolve("none") : userPacks, bundled), threads, device, overrides, scheduler);
     }
 
     public static TestModelServices bundled() {
