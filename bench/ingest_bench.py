@@ -117,10 +117,19 @@ def main():
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--bulk-size", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--curve", action="store_true",
+                   help="only the raw ONNX Runtime curve: docs/s by rows per batch and threads per call")
     args = p.parse_args()
 
     lines = texts(args.texts, args.docs, args.data)
     cp = classpath()
+    if args.curve:
+        print(f"raw ONNX Runtime, {args.docs} {args.texts} texts, length-sorted batches: docs/s by rows per batch")
+        for pack in args.packs.split(","):
+            for threads in (1, 2):
+                row = [f"{raw_ceiling(cp, pack, lines, threads, rows)[0]:7.1f}" for rows in (1, 2, 4, 8, 16, 32, 64)]
+                print(f"{pack:24s} {threads} thread(s): rows 1/2/4/8/16/32/64 -> " + " ".join(row), flush=True)
+        return
     print(f"{args.docs} {args.texts} texts, {os.cpu_count()} cores; raw: {args.threads} threads, "
           f"{'one text at a time' if args.raw_rows == 1 else f'length-sorted batches of {args.raw_rows}'}; "
           f"plugin: {args.clients} clients, bulks of {args.bulk_size}")

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+// The test file system may add stray "extra" entries to temp dirs; here each folder is a pack.
+@org.apache.lucene.tests.util.LuceneTestCase.SuppressFileSystems("ExtrasFS")
 public class PackRegistryTests extends OpenSearchTestCase {
 
     private Path config;
