@@ -1,6 +1,5 @@
 package io.instructembed.transport.lifecycle;
 
-import io.instructembed.model.LoadState;
 import io.instructembed.model.ModelStatus;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -20,17 +19,13 @@ public class ModelLifecycleNodeResponse extends BaseNodeResponse {
 
     public ModelLifecycleNodeResponse(StreamInput in) throws IOException {
         super(in);
-        status = new ModelStatus(in.readString(), LoadState.fromJson(in.readString()), in.readOptionalString(), in.readOptionalString(), in.readVLong());
+        status = ModelStatus.readFrom(in);
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
-        out.writeString(status.modelId());
-        out.writeString(status.state().jsonName());
-        out.writeOptionalString(status.device());
-        out.writeOptionalString(status.error());
-        out.writeVLong(status.loadMillis());
+        status.writeTo(out);
     }
 
     public ModelStatus status() {

@@ -1,6 +1,5 @@
 package io.instructembed.transport.models;
 
-import io.instructembed.model.LoadState;
 import io.instructembed.model.ModelStatus;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -21,21 +20,13 @@ public class GetModelsNodeResponse extends BaseNodeResponse {
 
     public GetModelsNodeResponse(StreamInput in) throws IOException {
         super(in);
-        statuses = in.readList(
-            i -> new ModelStatus(i.readString(), LoadState.fromJson(i.readString()), i.readOptionalString(), i.readOptionalString(), i.readVLong())
-        );
+        statuses = in.readList(ModelStatus::readFrom);
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
-        out.writeCollection(statuses, (o, s) -> {
-            o.writeString(s.modelId());
-            o.writeString(s.state().jsonName());
-            o.writeOptionalString(s.device());
-            o.writeOptionalString(s.error());
-            o.writeVLong(s.loadMillis());
-        });
+        out.writeList(statuses);
     }
 
     public List<ModelStatus> statuses() {
