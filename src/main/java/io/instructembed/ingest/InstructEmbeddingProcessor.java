@@ -1,9 +1,12 @@
 package io.instructembed.ingest;
 
+import io.instructembed.chunking.ChunkingOptions;
+import io.instructembed.chunking.TextChunker;
 import io.instructembed.model.Embedding;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.InputType;
+import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractProcessor;
@@ -18,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Ingest processor {@code instruct_embedding}: embeds the mapped source fields of documents with
@@ -44,6 +48,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     private final int dimensions;
     private final ModelService models;
     private final ClusterService clusterService;
+    /** Null when texts are embedded whole. */
+    private final ChunkingOptions chunking;
+    private final Supplier<Integer> maxChunksPerDocument;
 
     InstructEmbeddingProcessor(
         String tag,
@@ -54,6 +61,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         boolean truncate,
         boolean ignoreMissing,
         int dimensions,
+        ChunkingOptions chunking,
+        Supplier<Integer> maxChunksPerDocument,
         ModelService models,
         ClusterService clusterService
     ) {
@@ -66,6 +75,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         this.dimensions = dimensions;
         this.models = models;
         this.clusterService = clusterService;
+        this.chunking = chunking;
+        this.maxChunksPerDocument = maxChunksPerDocument;
     }
 
     @Override
@@ -79,6 +90,11 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
 
     public Map<String, String> fieldMap() {
         return fieldMap;
+    }
+
+    /** The chunking options as configured (max_tokens may still be the pack's default), or null. */
+    public ChunkingOptions chunking() {
+        return chunking;
     }
 
     @Override
@@ -107,7 +123,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 String index = document.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
                 VectorFieldMappings targets = mappings.computeIfAbsent(String.valueOf(index), i -> VectorFieldMappings.of(clusterService, index));
                 for (FieldTexts.Field field : fields) {
-                    String problem = targets.check(field.target(), field.array(), dimensions, modelId);
+                    String problem = targets.check(field.target(), writesObjects(field), dimensions, modelId);
                     if (problem != null) {
                         throw new IllegalArgumentException(problem);
                     }
@@ -123,29 +139,114 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             handler.accept(wrappers);
             return;
         }
-        List<List<Pending>> calls = splitIntoCalls(pending);
-        AtomicInteger remaining = new AtomicInteger(calls.size());
-        for (List<Pending> call : calls) {
-            embed(call, () -> {
-                if (remaining.decrementAndGet() == 0) {
-                    handler.accept(wrappers);
-                }
-            });
+        // One count for the chain of chunking calls (or the plain path), one per embedding call.
+        AtomicInteger open = new AtomicInteger(1);
+        Runnable done = () -> {
+            if (open.decrementAndGet() == 0) {
+                handler.accept(wrappers);
+            }
+        };
+        if (chunking == null) {
+            for (Pending document : pending) {
+                document.pieces = Piece.whole(document.fields);
+            }
+            embedAll(pending, open, done);
+            done.run();
+        } else {
+            chunkThenEmbed(splitIntoCalls(pending, Pending::sourceTextCount), 0, open, done);
         }
     }
 
-    private static List<List<Pending>> splitIntoCalls(List<Pending> pending) {
+    /** Whether a field's target gets an array of objects (an array of texts, or chunks) rather than one vector. */
+    private boolean writesObjects(FieldTexts.Field field) {
+        return field.array() || chunking != null;
+    }
+
+    /**
+     * Chunks one group of documents, then starts their embedding and chunks the next group: one
+     * bulk never holds more than one inference thread for tokenising, and inference of a group
+     * overlaps the chunking of the next.
+     */
+    private void chunkThenEmbed(List<List<Pending>> groups, int next, AtomicInteger open, Runnable done) {
+        if (next == groups.size()) {
+            done.run();
+            return;
+        }
+        List<Pending> group = groups.get(next);
+        List<String> texts = new ArrayList<>();
+        for (Pending document : group) {
+            for (FieldTexts.Field field : document.fields) {
+                texts.addAll(field.texts());
+            }
+        }
+        models.chunk(new ModelService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
+            List<Pending> accepted = new ArrayList<>(group.size());
+            int nextText = 0;
+            for (Pending document : group) {
+                int count = document.sourceTextCount();
+                try {
+                    document.pieces = Piece.chunks(document.fields, chunks.subList(nextText, nextText + count));
+                    checkChunkLimit(document);
+                    accepted.add(document);
+                } catch (RuntimeException e) {
+                    fail(document.wrapper, e);
+                }
+                nextText += count;
+            }
+            embedAll(accepted, open, done);
+            chunkThenEmbed(groups, next + 1, open, done);
+        }, e -> {
+            for (int i = next; i < groups.size(); i++) {
+                for (Pending document : groups.get(i)) {
+                    fail(document.wrapper, e);
+                }
+            }
+            done.run();
+        }));
+    }
+
+    private void checkChunkLimit(Pending document) {
+        int limit = maxChunksPerDocument.get();
+        int total = document.pieceCount();
+        if (total <= limit) {
+            return;
+        }
+        models.chunkingCounters(modelId).overLimit();
+        StringBuilder perField = new StringBuilder();
+        for (int i = 0; i < document.fields.size(); i++) {
+            perField.append(i == 0 ? "" : ", ").append("field [").append(document.fields.get(i).source()).append("]: ")
+                .append(document.pieces.get(i).size());
+        }
+        throw new IllegalArgumentException(
+            "the document gives " + total + " chunks (" + perField + "), over the limit of " + limit + " per document ("
+                + InstructEmbedSettings.CHUNKING_MAX_CHUNKS.getKey() + "); raise the limit or chunking.max_tokens"
+        );
+    }
+
+    /** Embeds the documents' pieces in calls of at most {@link #MAX_TEXTS_PER_CALL} texts. */
+    private void embedAll(List<Pending> documents, AtomicInteger open, Runnable done) {
+        if (documents.isEmpty()) {
+            return;
+        }
+        for (List<Pending> call : splitIntoCalls(documents, Pending::pieceCount)) {
+            open.incrementAndGet();
+            embed(call, done);
+        }
+    }
+
+    private static List<List<Pending>> splitIntoCalls(List<Pending> pending, java.util.function.ToIntFunction<Pending> size) {
         List<List<Pending>> calls = new ArrayList<>();
         List<Pending> current = new ArrayList<>();
         int texts = 0;
         for (Pending document : pending) {
-            if (current.isEmpty() == false && texts + document.textCount() > MAX_TEXTS_PER_CALL) {
+            int count = size.applyAsInt(document);
+            if (current.isEmpty() == false && texts + count > MAX_TEXTS_PER_CALL) {
                 calls.add(current);
                 current = new ArrayList<>();
                 texts = 0;
             }
             current.add(document);
-            texts += document.textCount();
+            texts += count;
         }
         calls.add(current);
         return calls;
@@ -154,21 +255,23 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     private void embed(List<Pending> documents, Runnable done) {
         List<String> texts = new ArrayList<>();
         for (Pending document : documents) {
-            for (FieldTexts.Field field : document.fields()) {
-                texts.addAll(field.texts());
+            for (List<Piece> field : document.pieces) {
+                for (Piece piece : field) {
+                    texts.add(piece.text());
+                }
             }
         }
         models.embed(new ModelService.EmbedCall(modelId, texts, InputType.DOCUMENT, task, null), ActionListener.wrap(embeddings -> {
             int next = 0;
             for (Pending document : documents) {
-                int count = document.textCount();
+                int count = document.pieceCount();
                 write(document, embeddings.subList(next, next + count));
                 next += count;
             }
             done.run();
         }, e -> {
             for (Pending document : documents) {
-                fail(document.wrapper(), e);
+                fail(document.wrapper, e);
             }
             done.run();
         }));
@@ -178,13 +281,14 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     private void write(Pending document, List<Embedding> embeddings) {
         if (truncate == false) {
             int next = 0;
-            for (FieldTexts.Field field : document.fields()) {
-                for (int i = 0; i < field.texts().size(); i++) {
+            for (int f = 0; f < document.fields.size(); f++) {
+                FieldTexts.Field field = document.fields.get(f);
+                for (int i = 0; i < document.pieces.get(f).size(); i++) {
                     Embedding embedding = embeddings.get(next++);
                     if (embedding.truncated()) {
                         String where = field.array() ? field.source() + "][" + i : field.source();
                         fail(
-                            document.wrapper(),
+                            document.wrapper,
                             new IllegalArgumentException(
                                 "field [" + where + "] is longer than the " + embedding.tokens() + " tokens model [" + modelId
                                     + "] takes, and truncate is false"
@@ -195,14 +299,19 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 }
             }
         }
-        IngestDocument ingestDocument = document.wrapper().getIngestDocument();
+        IngestDocument ingestDocument = document.wrapper.getIngestDocument();
         int next = 0;
-        for (FieldTexts.Field field : document.fields()) {
-            if (field.array()) {
-                List<Map<String, Object>> objects = new ArrayList<>(field.texts().size());
-                for (String text : field.texts()) {
+        for (int f = 0; f < document.fields.size(); f++) {
+            FieldTexts.Field field = document.fields.get(f);
+            List<Piece> pieces = document.pieces.get(f);
+            if (writesObjects(field)) {
+                List<Map<String, Object>> objects = new ArrayList<>(pieces.size());
+                for (Piece piece : pieces) {
                     Map<String, Object> object = new LinkedHashMap<>();
-                    object.put(VectorFieldMappings.ARRAY_TEXT, text);
+                    object.put(VectorFieldMappings.ARRAY_TEXT, piece.text());
+                    if (piece.offsets() != null) {
+                        object.put(VectorFieldMappings.CHUNK_OFFSETS, List.of(piece.offsets()[0], piece.offsets()[1]));
+                    }
                     object.put(VectorFieldMappings.ARRAY_VECTOR, asList(embeddings.get(next++).vector()));
                     objects.add(object);
                 }
@@ -210,6 +319,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             } else {
                 ingestDocument.setFieldValue(field.target(), asList(embeddings.get(next++).vector()));
             }
+        }
+        if (chunking != null) {
+            models.chunkingCounters(modelId).document(document.pieceCount());
         }
     }
 
@@ -228,11 +340,61 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         return list;
     }
 
-    private record Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields) {
-        int textCount() {
+    /** A text the model embeds: a whole source text, or one chunk of it with its place in the source. */
+    record Piece(String text, int[] offsets) {
+        static List<List<Piece>> whole(List<FieldTexts.Field> fields) {
+            List<List<Piece>> pieces = new ArrayList<>(fields.size());
+            for (FieldTexts.Field field : fields) {
+                List<Piece> texts = new ArrayList<>(field.texts().size());
+                for (String text : field.texts()) {
+                    texts.add(new Piece(text, null));
+                }
+                pieces.add(texts);
+            }
+            return pieces;
+        }
+
+        /** Each field's chunks, in order; the chunks of an array's texts follow one another, offsets within their text. */
+        static List<List<Piece>> chunks(List<FieldTexts.Field> fields, List<List<TextChunker.Chunk>> chunksPerText) {
+            List<List<Piece>> pieces = new ArrayList<>(fields.size());
+            int next = 0;
+            for (FieldTexts.Field field : fields) {
+                List<Piece> fieldPieces = new ArrayList<>();
+                for (String text : field.texts()) {
+                    for (TextChunker.Chunk chunk : chunksPerText.get(next)) {
+                        fieldPieces.add(new Piece(chunk.text(text), new int[] { chunk.start(), chunk.end() }));
+                    }
+                    next++;
+                }
+                pieces.add(fieldPieces);
+            }
+            return pieces;
+        }
+    }
+
+    /** One document on its way: its source fields and, once known, the pieces each field is embedded as. */
+    private static final class Pending {
+        final IngestDocumentWrapper wrapper;
+        final List<FieldTexts.Field> fields;
+        List<List<Piece>> pieces;
+
+        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields) {
+            this.wrapper = wrapper;
+            this.fields = fields;
+        }
+
+        int sourceTextCount() {
             int count = 0;
             for (FieldTexts.Field field : fields) {
                 count += field.texts().size();
+            }
+            return count;
+        }
+
+        int pieceCount() {
+            int count = 0;
+            for (List<Piece> field : pieces) {
+                count += field.size();
             }
             return count;
         }

@@ -1,12 +1,16 @@
 package io.instructembed.ingest;
 
+import io.instructembed.chunking.ChunkingOptions;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackManifest;
+import io.instructembed.pack.PackState;
+import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.Processor;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -38,6 +42,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         String task = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "task");
         boolean truncate = ConfigurationUtils.readBooleanProperty(type, tag, config, "truncate", true);
         boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(type, tag, config, "ignore_missing", false);
+        Object rawChunking = config.remove("chunking");
 
         ModelService service = models.get();
         ModelPack pack = service.packs().get(modelId).orElse(null);
@@ -65,6 +70,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
                 throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "[" + entry.getKey() + "] must map to a target field name");
             }
         }
+        ChunkingOptions chunking = rawChunking == null ? null : chunking(tag, rawChunking, service, pack, task);
         return new InstructEmbeddingProcessor(
             tag,
             description,
@@ -74,8 +80,33 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             truncate,
             ignoreMissing,
             manifest.dimensions(),
+            chunking,
+            () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
             service,
             clusterService.get()
         );
+    }
+
+    /**
+     * Reads the {@code chunking} object and checks {@code max_tokens} against what the pack takes
+     * after its document prompt, counted with the pack's tokenizer. A pack whose weights are not
+     * installed yet is checked against its max tokens only; the exact check then runs when its
+     * documents are chunked.
+     */
+    private static ChunkingOptions chunking(String tag, Object raw, ModelService service, ModelPack pack, String task) {
+        String type = InstructEmbeddingProcessor.TYPE;
+        try {
+            ChunkingOptions options = ChunkingOptions.parse(raw);
+            if (pack.state() == PackState.AVAILABLE) {
+                options.resolve(service.chunkBudget(pack.id(), task), pack.id());
+            } else {
+                options.resolve(pack.manifest().maxTokens(), pack.id());
+            }
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", e.getMessage());
+        } catch (IOException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", "cannot read the tokenizer of model [" + pack.id() + "]: " + e.getMessage());
+        }
     }
 }

@@ -15,6 +15,8 @@ public final class VectorFieldMappings {
     /** The property inside each object written for an array of texts. */
     public static final String ARRAY_VECTOR = "vector";
     public static final String ARRAY_TEXT = "text";
+    /** The {@code [start, end)} character offsets of a chunk in its source text. */
+    public static final String CHUNK_OFFSETS = "offsets";
 
     private final Map<String, Object> properties;
 
@@ -34,6 +36,14 @@ public final class VectorFieldMappings {
 
     /** Null when fine, else why the field cannot take vectors of {@code dimensions}. */
     public String check(String target, boolean array, int dimensions, String modelId) {
+        if (array) {
+            Map<String, Object> parent = lookup(target);
+            Object type = parent == null ? null : parent.get("type");
+            if (parent != null && type != null && "nested".equals(type) == false && "object".equals(type) == false) {
+                return "target field [" + target + "] is mapped as [" + type + "], but arrays of texts and chunks are written as objects {"
+                    + ARRAY_TEXT + ", " + ARRAY_VECTOR + "}: map it as [nested]";
+            }
+        }
         String path = array ? target + "." + ARRAY_VECTOR : target;
         Map<String, Object> field = lookup(path);
         if (field == null) {
@@ -48,6 +58,21 @@ public final class VectorFieldMappings {
             return "target field [" + path + "] has dimension [" + n.intValue() + "] in the mapping, but model [" + modelId + "] gives [" + dimensions + "]";
         }
         return null;
+    }
+
+    /** Whether {@code path} is mapped as a nested object whose {@code vector} property is a {@code knn_vector}: chunks or an array of texts. */
+    public boolean isNestedVectors(String path) {
+        Map<String, Object> field = lookup(path);
+        if (field == null || "nested".equals(field.get("type")) == false) {
+            return false;
+        }
+        Map<String, Object> vector = lookup(path + "." + ARRAY_VECTOR);
+        return vector != null && "knn_vector".equals(vector.get("type"));
+    }
+
+    /** Whether {@code path} is mapped in this index at all. */
+    public boolean isMapped(String path) {
+        return lookup(path) != null;
     }
 
     private Map<String, Object> lookup(String path) {

@@ -1,6 +1,7 @@
 package io.instructembed.model;
 
 import ai.onnxruntime.OrtException;
+import io.instructembed.chunking.TokenSpans;
 import io.instructembed.pack.PackManifest;
 
 import java.io.Closeable;
@@ -39,6 +40,11 @@ public final class LoadedModel implements Closeable {
 
     public TokenizedText tokenize(String renderedText) {
         return tokenizer.tokenize(renderedText);
+    }
+
+    /** Where the tokens of a source text lie in it (no prompt, no special tokens, no truncation). */
+    public TokenSpans spans(String text) {
+        return tokenizer.spans(text);
     }
 
     public BatchPlanner planner() {

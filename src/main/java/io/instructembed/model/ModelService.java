@@ -1,6 +1,8 @@
 package io.instructembed.model;
 
 import ai.onnxruntime.OrtException;
+import io.instructembed.chunking.ChunkingOptions;
+import io.instructembed.chunking.TextChunker;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
@@ -38,6 +40,10 @@ public final class ModelService implements Closeable {
     private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
     private final QueryVectorCache queryCache;
     private final SchedulerConfig schedulerConfig;
+    /** Per pack (a fixed set): chunking totals, kept across loads. */
+    private final ConcurrentHashMap<String, ChunkingCounters> chunking = new ConcurrentHashMap<>();
+    /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt. */
+    private final ConcurrentHashMap<String, Integer> chunkBudgets = new ConcurrentHashMap<>();
 
     /** How each loaded model's scheduler drains its queue. */
     public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound, long maxWaitNanos, long maxModelBytes) {
@@ -130,6 +136,91 @@ public final class ModelService implements Closeable {
                 done.onFailure(e);
             }
         });
+    }
+
+    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
+    public record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
+
+    /**
+     * Cuts each text into chunks that fit the model whole with its document prompt, counting tokens
+     * with the pack's own tokenizer. Runs on the inference pool (tokenising a long text is real
+     * work), loading the model first if needed; answers with each text's chunks, in order.
+     */
+    public void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
+        final ModelPack pack;
+        try {
+            pack = usablePack(call.modelId());
+            renderDocument(pack, "", call.task());  // an unknown task fails here, before queueing
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        executor.execute(new AbstractRunnable() {
+            @Override
+            protected void doRun() throws Exception {
+                LoadedModel model = loaded(pack);
+                ChunkingOptions options = call.chunking().resolve(chunkBudget(pack, call.task(), model::tokenize), pack.id());
+                List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
+                for (String text : call.texts()) {
+                    chunks.add(
+                        TextChunker.chunk(
+                            text,
+                            model.spans(text),
+                            options,
+                            (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false
+                        )
+                    );
+                }
+                listener.onResponse(chunks);
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+        });
+    }
+
+    /**
+     * Tokens of source text one chunk may hold: the pack's max tokens less what its document
+     * prompt (or a symmetric task's query prompt) and special tokens take. Needs the pack's
+     * tokenizer: the loaded model's, or one opened for the question when the model is not loaded.
+     */
+    public int chunkBudget(String modelId, String task) throws IOException {
+        ModelPack pack = usablePack(modelId);
+        LoadedModel model = loadedModel(modelId);
+        if (model != null) {
+            return chunkBudget(pack, task, model::tokenize);
+        }
+        String key = modelId + '\u0000' + task;
+        Integer known = chunkBudgets.get(key);
+        if (known != null) {
+            return known;
+        }
+        try (PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest())) {
+            return chunkBudget(pack, task, tokenizer::tokenize);
+        }
+    }
+
+    private int chunkBudget(ModelPack pack, String task, java.util.function.Function<String, TokenizedText> tokenizer) {
+        return chunkBudgets.computeIfAbsent(pack.id() + '\u0000' + task, key -> {
+            int promptTokens = tokenizer.apply(renderDocument(pack, "", task)).length();
+            return Math.max(1, pack.manifest().maxTokens() - promptTokens);
+        });
+    }
+
+    private static String renderDocument(ModelPack pack, String text, String task) {
+        return pack.manifest().render(List.of(text), InputType.DOCUMENT, task, null).get(0);
+    }
+
+    /** The chunking totals of a pack on this node. */
+    public ChunkingCounters chunkingCounters(String modelId) {
+        return chunking.computeIfAbsent(usablePack(modelId).id(), id -> new ChunkingCounters());
+    }
+
+    /** The chunking totals of a pack, or null when nothing was chunked with it on this node. */
+    public ChunkingCounters chunkingCountersIfAny(String modelId) {
+        return chunking.get(modelId);
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.instructembed.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.instructembed.chunking.TokenSpans;
 import io.instructembed.pack.PackManifest;
 
 import java.io.Closeable;
@@ -16,11 +18,14 @@ import java.util.Arrays;
  */
 public final class PackTokenizer implements Closeable {
     private final HuggingFaceTokenizer tokenizer;
+    /** The same vocabulary without truncation or special tokens: whole texts for chunking. */
+    private final HuggingFaceTokenizer spanTokenizer;
     private final long eosId;
     private final boolean appendEos;
 
-    private PackTokenizer(HuggingFaceTokenizer tokenizer, boolean appendEos, long eosId) {
+    private PackTokenizer(HuggingFaceTokenizer tokenizer, HuggingFaceTokenizer spanTokenizer, boolean appendEos, long eosId) {
         this.tokenizer = tokenizer;
+        this.spanTokenizer = spanTokenizer;
         this.appendEos = appendEos;
         this.eosId = eosId;
     }
@@ -40,16 +45,47 @@ public final class PackTokenizer implements Closeable {
             builder.configure(java.util.Map.of("modelMaxLength", Integer.toString(maxLength)));
             return builder.build();
         });
+        HuggingFaceTokenizer spanTokenizer;
+        try {
+            spanTokenizer = withPluginClassLoader(
+                () -> HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerFile)
+                    .optAddSpecialTokens(false)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .optWithOverflowingTokens(false)
+                    .build()
+            );
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         long eosId = -1;
         if (manifest.appendEos()) {
             long[] ids = tokenizer.encode(manifest.eosToken(), false, false).getIds();
             if (ids.length != 1) {
                 tokenizer.close();
+                spanTokenizer.close();
                 throw new IOException("[eos_token] [" + manifest.eosToken() + "] is not a single token of the pack's tokenizer");
             }
             eosId = ids[0];
         }
-        return new PackTokenizer(tokenizer, manifest.appendEos(), eosId);
+        return new PackTokenizer(tokenizer, spanTokenizer, manifest.appendEos(), eosId);
+    }
+
+    /**
+     * Where each token of {@code text} lies in it, without special tokens and without truncation:
+     * the raw material of chunking, whose chunks are cut at token boundaries of the source text.
+     */
+    public TokenSpans spans(String text) {
+        CharSpan[] spans = spanTokenizer.encode(text, false, false).getCharTokenSpans();
+        int[] starts = new int[spans.length];
+        int[] ends = new int[spans.length];
+        for (int i = 0; i < spans.length; i++) {
+            starts[i] = spans[i].getStart();
+            ends[i] = spans[i].getEnd();
+        }
+        return TokenSpans.ofCodePoints(text, starts, ends);
     }
 
     public TokenizedText tokenize(String text) {
@@ -66,7 +102,11 @@ public final class PackTokenizer implements Closeable {
 
     @Override
     public void close() {
-        tokenizer.close();
+        try {
+            tokenizer.close();
+        } finally {
+            spanTokenizer.close();
+        }
     }
 
     interface IoSupplier<T> {

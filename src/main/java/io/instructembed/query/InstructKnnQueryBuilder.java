@@ -5,6 +5,7 @@ import io.instructembed.model.Embedding;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.InputType;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.join.ScoreMode;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.ParseField;
@@ -17,11 +18,15 @@ import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.InnerHitBuilder;
+import org.opensearch.index.query.NestedQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -45,6 +50,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
     static final ParseField TASK = new ParseField("task");
     static final ParseField INSTRUCTION = new ParseField("instruction");
     static final ParseField MODEL_ID = new ParseField("model_id");
+    static final ParseField INNER_HITS = new ParseField("inner_hits");
 
     // Set once by the plugin at node start, as k-NN and neural-search do for their query builders:
     // queries are built by parsers that have no other way to reach node components.
@@ -62,11 +68,27 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
     private final String instruction;
     private final String modelId;
     private final Map<String, Object> knnOptions;
+    /** Inner hits for a nested chunk field, as written; null: the best chunk's text and offsets. */
+    private final Map<String, Object> innerHits;
     /** The vector, once the asynchronous embedding of the rewrite has finished; never serialised. */
     private final Supplier<float[]> pendingVector;
+    /** Whether the field is a nested chunk field (found during the rewrite, with the vector). */
+    private final boolean nestedChunks;
 
     public InstructKnnQueryBuilder(String fieldName, String queryText, String task, String instruction, String modelId, Map<String, Object> knnOptions) {
-        this(fieldName, queryText, task, instruction, modelId, knnOptions, null);
+        this(fieldName, queryText, task, instruction, modelId, knnOptions, null, null, false);
+    }
+
+    public InstructKnnQueryBuilder(
+        String fieldName,
+        String queryText,
+        String task,
+        String instruction,
+        String modelId,
+        Map<String, Object> knnOptions,
+        Map<String, Object> innerHits
+    ) {
+        this(fieldName, queryText, task, instruction, modelId, knnOptions, innerHits, null, false);
     }
 
     private InstructKnnQueryBuilder(
@@ -76,7 +98,9 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         String instruction,
         String modelId,
         Map<String, Object> knnOptions,
-        Supplier<float[]> pendingVector
+        Map<String, Object> innerHits,
+        Supplier<float[]> pendingVector,
+        boolean nestedChunks
     ) {
         this.fieldName = Objects.requireNonNull(fieldName);
         this.queryText = Objects.requireNonNull(queryText);
@@ -84,7 +108,9 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         this.instruction = instruction;
         this.modelId = modelId;
         this.knnOptions = new LinkedHashMap<>(knnOptions);
+        this.innerHits = innerHits == null ? null : new LinkedHashMap<>(innerHits);
         this.pendingVector = pendingVector;
+        this.nestedChunks = nestedChunks;
     }
 
     public InstructKnnQueryBuilder(StreamInput in) throws IOException {
@@ -95,7 +121,9 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         instruction = in.readOptionalString();
         modelId = in.readOptionalString();
         knnOptions = in.readMap();
+        innerHits = in.readBoolean() ? in.readMap() : null;
         pendingVector = null;
+        nestedChunks = false;
     }
 
     @Override
@@ -109,6 +137,10 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         out.writeOptionalString(instruction);
         out.writeOptionalString(modelId);
         out.writeMap(knnOptions);
+        out.writeBoolean(innerHits != null);
+        if (innerHits != null) {
+            out.writeMap(innerHits);
+        }
     }
 
     public static InstructKnnQueryBuilder fromXContent(XContentParser parser) throws IOException {
@@ -120,6 +152,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         String queryName = null;
         float boost = DEFAULT_BOOST;
         Map<String, Object> options = new LinkedHashMap<>();
+        Map<String, Object> innerHits = null;
         XContentParser.Token token;
         while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
             if (token != XContentParser.Token.FIELD_NAME) {
@@ -147,6 +180,12 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                     queryName = parser.text();
                 } else if (BOOST_FIELD.match(option, parser.getDeprecationHandler())) {
                     boost = parser.floatValue();
+                } else if (INNER_HITS.match(option, parser.getDeprecationHandler())) {
+                    if (token != XContentParser.Token.START_OBJECT) {
+                        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [inner_hits] must be an object");
+                    }
+                    innerHits = parser.mapOrdered();
+                    innerHitBuilder(fieldName, innerHits, parser.getXContentRegistry());  // a bad one is a 400 now
                 } else if ("vector".equals(option)) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] takes [query_text], not [vector]: use [knn] for raw vectors");
                 } else if (token == XContentParser.Token.START_OBJECT) {
@@ -167,7 +206,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (task != null && instruction != null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [task] and [instruction] are exclusive: give one");
         }
-        InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(fieldName, queryText, task, instruction, modelId, options);
+        InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(fieldName, queryText, task, instruction, modelId, options, innerHits);
         builder.queryName(queryName);
         builder.boost(boost);
         // Let k-NN check its own options now, with a stand-in vector, so mistakes are 400s at parse time.
@@ -192,6 +231,9 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         for (Map.Entry<String, Object> option : knnOptions.entrySet()) {
             builder.field(option.getKey(), option.getValue());
         }
+        if (innerHits != null) {
+            builder.field(INNER_HITS.getPreferredName(), innerHits);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
         builder.endObject();
@@ -201,14 +243,20 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         if (pendingVector != null) {
             float[] vector = pendingVector.get();
-            return vector == null ? this : knnQuery(vector, context.getXContentRegistry());
+            return vector == null ? this : finalQuery(vector, nestedChunks, context.getXContentRegistry());
         }
         ModelService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
         String model = modelId != null ? modelId : resolveModel(context);
-        checkFieldDimensions(context, model, service.usablePack(model).manifest().dimensions());
+        boolean nested = checkField(context, model, service.usablePack(model).manifest().dimensions());
+        if (innerHits != null && nested == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [inner_hits] applies to a nested field of chunks or texts (mapped as nested, with a [vector] knn_vector), not to ["
+                    + fieldName + "]"
+            );
+        }
         Embedding cached = service.cachedQuery(model, queryText, task, instruction);
         if (cached != null) {
-            return knnQuery(cached.vector(), context.getXContentRegistry());
+            return finalQuery(cached.vector(), nested, context.getXContentRegistry());
         }
         SetOnce<float[]> vector = new SetOnce<>();
         ModelService.EmbedCall call = new ModelService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction);
@@ -218,10 +266,61 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                 listener.onResponse(null);
             }, listener::onFailure))
         );
-        InstructKnnQueryBuilder pending = new InstructKnnQueryBuilder(fieldName, queryText, task, instruction, model, knnOptions, vector::get);
+        InstructKnnQueryBuilder pending = new InstructKnnQueryBuilder(
+            fieldName,
+            queryText,
+            task,
+            instruction,
+            model,
+            knnOptions,
+            innerHits,
+            vector::get,
+            nested
+        );
         pending.queryName(queryName);
         pending.boost(boost);
         return pending;
+    }
+
+    /**
+     * The query this one becomes once its vector is known: k-NN's {@code knn} on the field, or, for
+     * a nested field of chunks, a {@code nested} query around {@code knn} on its {@code vector} that
+     * scores each document by its best chunk and returns that chunk as an inner hit.
+     */
+    QueryBuilder finalQuery(float[] vector, boolean nested, NamedXContentRegistry registry) throws IOException {
+        if (nested == false) {
+            return knnQuery(vector, registry);
+        }
+        QueryBuilder knn = knnQuery(fieldName + "." + VectorFieldMappings.ARRAY_VECTOR, vector, DEFAULT_BOOST, null, registry);
+        NestedQueryBuilder query = new NestedQueryBuilder(fieldName, knn, ScoreMode.Max);
+        query.innerHit(innerHitBuilder(fieldName, innerHits, registry));
+        query.boost(boost);
+        query.queryName(queryName);
+        return query;
+    }
+
+    /** The inner hits of a nested chunk query: as the user wrote them, or the best chunk without its vector. */
+    static InnerHitBuilder innerHitBuilder(String field, Map<String, Object> options, NamedXContentRegistry registry) throws IOException {
+        if (options == null) {
+            return new InnerHitBuilder(field).setSize(1)
+                .setFetchSourceContext(new FetchSourceContext(true, null, new String[] { field + "." + VectorFieldMappings.ARRAY_VECTOR }));
+        }
+        XContentBuilder json = JsonXContent.contentBuilder().map(options);
+        try (
+            XContentParser parser = JsonXContent.jsonXContent.createParser(
+                registry,
+                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                BytesReference.bytes(json).streamInput()
+            )
+        ) {
+            InnerHitBuilder builder = InnerHitBuilder.fromXContent(parser);
+            if (builder.getName() == null) {
+                builder.setName(field);
+            }
+            return builder;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + NAME + "] [inner_hits] " + e.getMessage(), e);
+        }
     }
 
     private String resolveModel(QueryRewriteContext context) {
@@ -237,32 +336,57 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         throw new IllegalArgumentException("[" + NAME + "] [model_id] is required here: no index to resolve it from");
     }
 
-    /** A field mapped with another dimension than the model's is a 400 naming both, before inference. */
-    private void checkFieldDimensions(QueryRewriteContext context, String model, int dimensions) {
+    /**
+     * Checks the field in every searched index and tells whether it is a nested field of chunks (or
+     * of an array's texts): mapped as {@code nested} with a {@code vector} knn_vector. A field
+     * mapped with another dimension than the model's is a 400 naming both, before inference; so is
+     * a field that is nested chunks in one index and a plain vector in another.
+     */
+    private boolean checkField(QueryRewriteContext context, String model, int dimensions) {
         QueryModelResolver modelResolver = resolver;
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (modelResolver == null || coordinator == null || coordinator.getSearchRequest() == null) {
-            return;  // on shards, k-NN itself checks the vector against the field
+            // on a shard: k-NN itself checks the vector against the field
+            QueryShardContext shard = context.convertToShardContext();
+            ObjectMapper object = shard == null ? null : shard.getObjectMapper(fieldName);
+            return object != null && object.nested().isNested();
         }
+        Map<String, Boolean> nestedByIndex = new java.util.TreeMap<>();
         for (String index : modelResolver.concreteIndices(coordinator.getSearchRequest())) {
-            String problem = VectorFieldMappings.of(modelResolver.clusterService(), index).check(fieldName, false, dimensions, model);
+            VectorFieldMappings mappings = VectorFieldMappings.of(modelResolver.clusterService(), index);
+            boolean nested = mappings.isNestedVectors(fieldName);
+            String problem = mappings.check(fieldName, nested, dimensions, model);
             if (problem != null) {
                 throw new IllegalArgumentException("[" + NAME + "] index [" + index + "]: " + problem);
             }
+            if (mappings.isMapped(fieldName)) {
+                nestedByIndex.put(index, nested);
+            }
         }
+        if (nestedByIndex.values().stream().distinct().count() > 1) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] field [" + fieldName + "] is a nested field of chunks in some searched indices and a vector in others "
+                    + nestedByIndex + ": search them separately"
+            );
+        }
+        return nestedByIndex.containsValue(true);
     }
 
     /** The k-NN plugin's own {@code knn} query for this vector, built by k-NN's parser. */
     QueryBuilder knnQuery(float[] vector, NamedXContentRegistry registry) throws IOException {
+        return knnQuery(fieldName, vector, boost, queryName, registry);
+    }
+
+    private QueryBuilder knnQuery(String field, float[] vector, float knnBoost, String knnName, NamedXContentRegistry registry) throws IOException {
         XContentBuilder json = JsonXContent.contentBuilder();
-        json.startObject().startObject("knn").startObject(fieldName);
+        json.startObject().startObject("knn").startObject(field);
         json.array("vector", vector);
         for (Map.Entry<String, Object> option : knnOptions.entrySet()) {
             json.field(option.getKey(), option.getValue());
         }
-        json.field(BOOST_FIELD.getPreferredName(), boost);
-        if (queryName != null) {
-            json.field(NAME_FIELD.getPreferredName(), queryName);
+        json.field(BOOST_FIELD.getPreferredName(), knnBoost);
+        if (knnName != null) {
+            json.field(NAME_FIELD.getPreferredName(), knnName);
         }
         json.endObject().endObject().endObject();
         try (
@@ -291,12 +415,14 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             && Objects.equals(instruction, other.instruction)
             && Objects.equals(modelId, other.modelId)
             && knnOptions.equals(other.knnOptions)
-            && Objects.equals(pendingVector, other.pendingVector);
+            && Objects.equals(innerHits, other.innerHits)
+            && Objects.equals(pendingVector, other.pendingVector)
+            && nestedChunks == other.nestedChunks;
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(fieldName, queryText, task, instruction, modelId, knnOptions, pendingVector);
+        return Objects.hash(fieldName, queryText, task, instruction, modelId, knnOptions, innerHits, pendingVector, nestedChunks);
     }
 
     @Override

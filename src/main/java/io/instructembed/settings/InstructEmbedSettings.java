@@ -77,6 +77,20 @@ public final class InstructEmbedSettings {
     /** Query embeddings kept per node (all models together); 0 turns the cache off. */
     public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1024, 0, 1_000_000, Property.NodeScope);
 
+    /**
+     * Most chunks one document may give (all its chunked fields together). A document over it fails
+     * alone, with a reason, rather than being indexed with part of its text invisible to search.
+     * Dynamic: a cluster setting.
+     */
+    public static final Setting<Integer> CHUNKING_MAX_CHUNKS = Setting.intSetting(
+        PREFIX + "chunking.max_chunks_per_document",
+        256,
+        1,
+        100_000,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
     public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
         io.instructembed.model.DeviceRequest.parse(v);
@@ -126,6 +140,6 @@ public final class InstructEmbedSettings {
 
     public static List<Setting<?>> all() {
         return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
-            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY);
+            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS);
     }
 }

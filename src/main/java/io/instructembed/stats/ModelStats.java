@@ -35,14 +35,24 @@ public record ModelStats(
     double documentP50,
     double documentP99,
     long queryCalls,
-    long documentCalls
+    long documentCalls,
+    ChunkingStats chunking
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued) {
+    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued, ChunkingStats chunking) {
         long hits = cache.hits(status.modelId());
         long misses = cache.misses(status.modelId());
         if (model == null) {
-            return new ModelStats(status.modelId(), status.state().jsonName(), status.device(), 0, 0, 0, 0, 0, 0, 0, 0, hits, misses, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new ModelStats(
+                status.modelId(),
+                status.state().jsonName(),
+                status.device(),
+                0, 0, 0, 0, 0, 0, 0, 0,
+                hits,
+                misses,
+                0, 0, 0, 0, 0, 0, 0, 0,
+                chunking
+            );
         }
         ModelCounters c = model.counters();
         return new ModelStats(
@@ -66,7 +76,8 @@ public record ModelStats(
             c.latencyMillis(WorkKind.DOCUMENT, 50),
             c.latencyMillis(WorkKind.DOCUMENT, 99),
             c.queryCalls.sum(),
-            c.documentCalls.sum()
+            c.documentCalls.sum(),
+            chunking
         );
     }
 
@@ -92,7 +103,8 @@ public record ModelStats(
             in.readDouble(),
             in.readDouble(),
             in.readVLong(),
-            in.readVLong()
+            in.readVLong(),
+            ChunkingStats.readFrom(in)
         );
     }
 
@@ -119,6 +131,7 @@ public record ModelStats(
         out.writeDouble(documentP99);
         out.writeVLong(queryCalls);
         out.writeVLong(documentCalls);
+        chunking.writeTo(out);
     }
 
     @Override
@@ -147,6 +160,7 @@ public record ModelStats(
         builder.startObject("query").field("p50", queryP50).field("p99", queryP99).endObject();
         builder.startObject("document").field("p50", documentP50).field("p99", documentP99).endObject();
         builder.endObject();
+        chunking.toXContent(builder, params);
         return builder.endObject();
     }
 }

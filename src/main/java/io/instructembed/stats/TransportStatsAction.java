@@ -62,7 +62,15 @@ public class TransportStatsAction extends TransportNodesAction<StatsRequest, Sta
     protected StatsNodeResponse nodeOperation(StatsNodeRequest request) {
         List<ModelStats> stats = new ArrayList<>();
         for (ModelStatus status : models.statuses()) {
-            stats.add(ModelStats.of(status, models.loadedModel(status.modelId()), models.queryCache(), models.queuedTexts(status.modelId())));
+            stats.add(
+                ModelStats.of(
+                    status,
+                    models.loadedModel(status.modelId()),
+                    models.queryCache(),
+                    models.queuedTexts(status.modelId()),
+                    ChunkingStats.of(models.chunkingCountersIfAny(status.modelId()))
+                )
+            );
         }
         ThreadPoolStats.Stats pool = null;
         for (ThreadPoolStats.Stats candidate : threadPool.stats()) {
