@@ -173,7 +173,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         // Called before createComponents: the factory reaches the service once pipelines are built.
         return Map.of(
             InstructEmbeddingProcessor.TYPE,
-            new InstructEmbeddingProcessorFactory(this::modelService, () -> parameters.ingestService.getClusterService())
+            new InstructEmbeddingProcessorFactory(this::modelService, () -> parameters.ingestService.getClusterService(), () -> parameters.client)
         );
     }
 

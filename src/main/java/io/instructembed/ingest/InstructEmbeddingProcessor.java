@@ -7,11 +7,15 @@ import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.InputType;
 import io.instructembed.settings.InstructEmbedSettings;
+import org.opensearch.action.get.MultiGetItemResponse;
+import org.opensearch.action.get.MultiGetRequest;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +55,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     /** Null when texts are embedded whole. */
     private final ChunkingOptions chunking;
     private final Supplier<Integer> maxChunksPerDocument;
+    private final boolean skipExisting;
+    private final EmbeddingFingerprint fingerprint;
+    private final Supplier<Client> client;
 
     InstructEmbeddingProcessor(
         String tag,
@@ -63,6 +70,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         int dimensions,
         ChunkingOptions chunking,
         Supplier<Integer> maxChunksPerDocument,
+        boolean skipExisting,
+        EmbeddingFingerprint fingerprint,
+        Supplier<Client> client,
         ModelService models,
         ClusterService clusterService
     ) {
@@ -77,6 +87,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         this.clusterService = clusterService;
         this.chunking = chunking;
         this.maxChunksPerDocument = maxChunksPerDocument;
+        this.skipExisting = skipExisting;
+        this.fingerprint = fingerprint;
+        this.client = client;
     }
 
     @Override
@@ -139,6 +152,55 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             handler.accept(wrappers);
             return;
         }
+        if (skipExisting) {
+            reuseStoredVectors(pending, () -> embedPending(pending, wrappers, handler));
+        } else {
+            embedPending(pending, wrappers, handler);
+        }
+    }
+
+    /**
+     * skip_existing: one multi-get of the batch's stored documents; a field whose stored
+     * fingerprint equals the fingerprint of its new text (same model, prompt, chunking and text)
+     * keeps its stored vectors instead of being embedded. Reads run as the caller, so a caller who
+     * may not read the index simply gets every field embedded.
+     */
+    private void reuseStoredVectors(List<Pending> pending, Runnable then) {
+        MultiGetRequest request = new MultiGetRequest().realtime(true);
+        List<Pending> asked = new ArrayList<>();
+        String[] includes = fieldMap.values().stream()
+            .flatMap(target -> java.util.stream.Stream.of(target, EmbeddingFingerprint.fieldFor(target)))
+            .toArray(String[]::new);
+        for (Pending document : pending) {
+            IngestDocument ingest = document.wrapper.getIngestDocument();
+            String index = ingest.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
+            String id = ingest.getFieldValue(IngestDocument.Metadata.ID.getFieldName(), String.class, true);
+            document.fingerprints = new ArrayList<>(document.fields.size());
+            for (FieldTexts.Field field : document.fields) {
+                document.fingerprints.add(fingerprint.of(field.texts(), field.array()));
+            }
+            if (index != null && id != null) {
+                String routing = ingest.getFieldValue(IngestDocument.Metadata.ROUTING.getFieldName(), String.class, true);
+                request.add(new MultiGetRequest.Item(index, id).routing(routing).fetchSourceContext(new FetchSourceContext(true, includes, null)));
+                asked.add(document);
+            }
+        }
+        if (asked.isEmpty()) {
+            then.run();
+            return;
+        }
+        client.get().multiGet(request, ActionListener.wrap(response -> {
+            MultiGetItemResponse[] items = response.getResponses();
+            for (int i = 0; i < items.length; i++) {
+                if (items[i].isFailed() == false && items[i].getResponse().isExists()) {
+                    asked.get(i).reuseFrom(items[i].getResponse().getSourceAsMap());
+                }
+            }
+            then.run();
+        }, e -> then.run()));  // reuse is an optimisation: without the stored documents, embed everything
+    }
+
+    private void embedPending(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         // One count for the chain of chunking calls (or the plain path), one per embedding call.
         AtomicInteger open = new AtomicInteger(1);
         Runnable done = () -> {
@@ -148,12 +210,21 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         };
         if (chunking == null) {
             for (Pending document : pending) {
-                document.pieces = Piece.whole(document.fields);
+                document.pieces = Piece.whole(document);
             }
             embedAll(pending, open, done);
             done.run();
         } else {
-            chunkThenEmbed(splitIntoCalls(pending, Pending::sourceTextCount), 0, open, done);
+            List<Pending> toChunk = new ArrayList<>(pending.size());
+            for (Pending document : pending) {
+                if (document.sourceTextCount() == 0) {
+                    document.pieces = Piece.whole(document);  // every field reused: nothing to chunk
+                    write(document, List.of());
+                } else {
+                    toChunk.add(document);
+                }
+            }
+            chunkThenEmbed(splitIntoCalls(toChunk, Pending::sourceTextCount), 0, open, done);
         }
     }
 
@@ -175,8 +246,10 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         List<Pending> group = groups.get(next);
         List<String> texts = new ArrayList<>();
         for (Pending document : group) {
-            for (FieldTexts.Field field : document.fields) {
-                texts.addAll(field.texts());
+            for (int f = 0; f < document.fields.size(); f++) {
+                if (document.reused(f) == false) {
+                    texts.addAll(document.fields.get(f).texts());
+                }
             }
         }
         models.chunk(new ModelService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
@@ -185,7 +258,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             for (Pending document : group) {
                 int count = document.sourceTextCount();
                 try {
-                    document.pieces = Piece.chunks(document.fields, chunks.subList(nextText, nextText + count));
+                    document.pieces = Piece.chunks(document, chunks.subList(nextText, nextText + count));
                     checkChunkLimit(document);
                     accepted.add(document);
                 } catch (RuntimeException e) {
@@ -211,7 +284,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         if (total <= limit) {
             return;
         }
-        models.chunkingCounters(modelId).overLimit();
+        models.ingestCounters(modelId).overLimit();
         StringBuilder perField = new StringBuilder();
         for (int i = 0; i < document.fields.size(); i++) {
             perField.append(i == 0 ? "" : ", ").append("field [").append(document.fields.get(i).source()).append("]: ")
@@ -225,10 +298,18 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
 
     /** Embeds the documents' pieces in calls of at most {@link #MAX_TEXTS_PER_CALL} texts. */
     private void embedAll(List<Pending> documents, AtomicInteger open, Runnable done) {
-        if (documents.isEmpty()) {
+        List<Pending> toEmbed = new ArrayList<>(documents.size());
+        for (Pending document : documents) {
+            if (document.pieceCount() == 0) {
+                write(document, List.of());  // every field reused, or only empty texts chunked
+            } else {
+                toEmbed.add(document);
+            }
+        }
+        if (toEmbed.isEmpty()) {
             return;
         }
-        for (List<Pending> call : splitIntoCalls(documents, Pending::pieceCount)) {
+        for (List<Pending> call : splitIntoCalls(toEmbed, Pending::pieceCount)) {
             open.incrementAndGet();
             embed(call, done);
         }
@@ -301,9 +382,24 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         }
         IngestDocument ingestDocument = document.wrapper.getIngestDocument();
         int next = 0;
+        int skipped = 0;
+        int embedded = 0;
         for (int f = 0; f < document.fields.size(); f++) {
             FieldTexts.Field field = document.fields.get(f);
             List<Piece> pieces = document.pieces.get(f);
+            String fingerprintField = EmbeddingFingerprint.fieldFor(field.target());
+            if (skipExisting) {
+                ingestDocument.setFieldValue(fingerprintField, document.fingerprints.get(f));
+            } else if (ingestDocument.hasField(fingerprintField)) {
+                // vectors written without a fingerprint must never pass for ones that have it
+                ingestDocument.removeField(fingerprintField);
+            }
+            if (document.reused(f)) {
+                ingestDocument.setFieldValue(field.target(), document.reused.get(f));
+                skipped += field.texts().size();
+                continue;
+            }
+            embedded += field.texts().size();
             if (writesObjects(field)) {
                 List<Map<String, Object>> objects = new ArrayList<>(pieces.size());
                 for (Piece piece : pieces) {
@@ -320,8 +416,11 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 ingestDocument.setFieldValue(field.target(), asList(embeddings.get(next++).vector()));
             }
         }
-        if (chunking != null) {
-            models.chunkingCounters(modelId).document(document.pieceCount());
+        if (chunking != null && embedded > 0) {
+            models.ingestCounters(modelId).document(document.pieceCount());
+        }
+        if (skipExisting) {
+            models.ingestCounters(modelId).skipExisting(skipped, embedded);
         }
     }
 
@@ -342,12 +441,15 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
 
     /** A text the model embeds: a whole source text, or one chunk of it with its place in the source. */
     record Piece(String text, int[] offsets) {
-        static List<List<Piece>> whole(List<FieldTexts.Field> fields) {
-            List<List<Piece>> pieces = new ArrayList<>(fields.size());
-            for (FieldTexts.Field field : fields) {
-                List<Piece> texts = new ArrayList<>(field.texts().size());
-                for (String text : field.texts()) {
-                    texts.add(new Piece(text, null));
+        /** Each field's texts whole; none for a field whose stored vectors are reused. */
+        static List<List<Piece>> whole(Pending document) {
+            List<List<Piece>> pieces = new ArrayList<>(document.fields.size());
+            for (int f = 0; f < document.fields.size(); f++) {
+                List<Piece> texts = new ArrayList<>();
+                if (document.reused(f) == false) {
+                    for (String text : document.fields.get(f).texts()) {
+                        texts.add(new Piece(text, null));
+                    }
                 }
                 pieces.add(texts);
             }
@@ -355,11 +457,16 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         }
 
         /** Each field's chunks, in order; the chunks of an array's texts follow one another, offsets within their text. */
-        static List<List<Piece>> chunks(List<FieldTexts.Field> fields, List<List<TextChunker.Chunk>> chunksPerText) {
-            List<List<Piece>> pieces = new ArrayList<>(fields.size());
+        static List<List<Piece>> chunks(Pending document, List<List<TextChunker.Chunk>> chunksPerText) {
+            List<List<Piece>> pieces = new ArrayList<>(document.fields.size());
             int next = 0;
-            for (FieldTexts.Field field : fields) {
+            for (int f = 0; f < document.fields.size(); f++) {
+                FieldTexts.Field field = document.fields.get(f);
                 List<Piece> fieldPieces = new ArrayList<>();
+                if (document.reused(f)) {
+                    pieces.add(fieldPieces);
+                    continue;
+                }
                 for (String text : field.texts()) {
                     for (TextChunker.Chunk chunk : chunksPerText.get(next)) {
                         fieldPieces.add(new Piece(chunk.text(text), new int[] { chunk.start(), chunk.end() }));
@@ -377,16 +484,37 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         final IngestDocumentWrapper wrapper;
         final List<FieldTexts.Field> fields;
         List<List<Piece>> pieces;
+        /** skip_existing: each field's fingerprint, and its stored target value when that can be kept (else null). */
+        List<String> fingerprints;
+        List<Object> reused;
 
         Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields) {
             this.wrapper = wrapper;
             this.fields = fields;
         }
 
+        boolean reused(int field) {
+            return reused != null && reused.get(field) != null;
+        }
+
+        /** Keeps the stored vectors of each field whose stored fingerprint is this text's. */
+        void reuseFrom(Map<String, Object> stored) {
+            reused = new ArrayList<>(fields.size());
+            for (int f = 0; f < fields.size(); f++) {
+                String target = fields.get(f).target();
+                Object storedFingerprint = EmbeddingFingerprint.valueAt(stored, EmbeddingFingerprint.fieldFor(target));
+                Object storedVectors = EmbeddingFingerprint.valueAt(stored, target);
+                reused.add(fingerprints.get(f).equals(storedFingerprint) ? storedVectors : null);
+            }
+        }
+
+        /** Source texts still to embed (those of fields whose vectors are not reused). */
         int sourceTextCount() {
             int count = 0;
-            for (FieldTexts.Field field : fields) {
-                count += field.texts().size();
+            for (int f = 0; f < fields.size(); f++) {
+                if (reused(f) == false) {
+                    count += fields.get(f).texts().size();
+                }
             }
             return count;
         }

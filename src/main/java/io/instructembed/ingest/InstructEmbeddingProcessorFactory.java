@@ -9,6 +9,7 @@ import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.Processor;
+import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -22,11 +23,13 @@ import java.util.function.Supplier;
 public final class InstructEmbeddingProcessorFactory implements Processor.Factory {
     private final Supplier<ModelService> models;
     private final Supplier<ClusterService> clusterService;
+    private final Supplier<Client> client;
 
     /** Suppliers: the ingest service asks for factories before plugin components exist. */
-    public InstructEmbeddingProcessorFactory(Supplier<ModelService> models, Supplier<ClusterService> clusterService) {
+    public InstructEmbeddingProcessorFactory(Supplier<ModelService> models, Supplier<ClusterService> clusterService, Supplier<Client> client) {
         this.models = models;
         this.clusterService = clusterService;
+        this.client = client;
     }
 
     @Override
@@ -43,6 +46,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         boolean truncate = ConfigurationUtils.readBooleanProperty(type, tag, config, "truncate", true);
         boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(type, tag, config, "ignore_missing", false);
         Object rawChunking = config.remove("chunking");
+        boolean skipExisting = ConfigurationUtils.readBooleanProperty(type, tag, config, "skip_existing", false);
 
         ModelService service = models.get();
         ModelPack pack = service.packs().get(modelId).orElse(null);
@@ -82,9 +86,27 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             manifest.dimensions(),
             chunking,
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
+            skipExisting,
+            new EmbeddingFingerprint(manifest, task, chunking == null ? null : resolvedForFingerprint(chunking, service, pack, task)),
+            client,
             service,
             clusterService.get()
         );
+    }
+
+    /**
+     * The chunking options as they will be applied (the default size filled in where the pack's
+     * tokenizer can tell it), so that naming the default explicitly does not re-embed everything.
+     */
+    private static ChunkingOptions resolvedForFingerprint(ChunkingOptions chunking, ModelService service, ModelPack pack, String task) {
+        if (chunking.maxTokens() != null || pack.state() != PackState.AVAILABLE) {
+            return chunking;
+        }
+        try {
+            return chunking.resolve(service.chunkBudget(pack.id(), task), pack.id());
+        } catch (IOException | RuntimeException e) {
+            return chunking;
+        }
     }
 
     /**

@@ -41,7 +41,7 @@ public final class ModelService implements Closeable {
     private final QueryVectorCache queryCache;
     private final SchedulerConfig schedulerConfig;
     /** Per pack (a fixed set): chunking totals, kept across loads. */
-    private final ConcurrentHashMap<String, ChunkingCounters> chunking = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, IngestCounters> chunking = new ConcurrentHashMap<>();
     /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt. */
     private final ConcurrentHashMap<String, Integer> chunkBudgets = new ConcurrentHashMap<>();
 
@@ -214,12 +214,12 @@ public final class ModelService implements Closeable {
     }
 
     /** The chunking totals of a pack on this node. */
-    public ChunkingCounters chunkingCounters(String modelId) {
-        return chunking.computeIfAbsent(usablePack(modelId).id(), id -> new ChunkingCounters());
+    public IngestCounters ingestCounters(String modelId) {
+        return chunking.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
     }
 
     /** The chunking totals of a pack, or null when nothing was chunked with it on this node. */
-    public ChunkingCounters chunkingCountersIfAny(String modelId) {
+    public IngestCounters ingestCountersIfAny(String modelId) {
         return chunking.get(modelId);
     }
 

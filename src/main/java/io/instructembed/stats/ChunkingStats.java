@@ -1,6 +1,6 @@
 package io.instructembed.stats;
 
-import io.instructembed.model.ChunkingCounters;
+import io.instructembed.model.IngestCounters;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -17,7 +17,7 @@ public record ChunkingStats(long chunks, long documents, double medianPerDocumen
 
     public static final ChunkingStats NONE = new ChunkingStats(0, 0, 0, 0, 0);
 
-    public static ChunkingStats of(ChunkingCounters counters) {
+    public static ChunkingStats of(IngestCounters counters) {
         if (counters == null) {
             return NONE;
         }

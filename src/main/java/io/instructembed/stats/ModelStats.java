@@ -36,10 +36,11 @@ public record ModelStats(
     double documentP99,
     long queryCalls,
     long documentCalls,
-    ChunkingStats chunking
+    ChunkingStats chunking,
+    SkipExistingStats skipExisting
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued, ChunkingStats chunking) {
+    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued, ChunkingStats chunking, SkipExistingStats skipExisting) {
         long hits = cache.hits(status.modelId());
         long misses = cache.misses(status.modelId());
         if (model == null) {
@@ -51,7 +52,8 @@ public record ModelStats(
                 hits,
                 misses,
                 0, 0, 0, 0, 0, 0, 0, 0,
-                chunking
+                chunking,
+                skipExisting
             );
         }
         ModelCounters c = model.counters();
@@ -77,7 +79,8 @@ public record ModelStats(
             c.latencyMillis(WorkKind.DOCUMENT, 99),
             c.queryCalls.sum(),
             c.documentCalls.sum(),
-            chunking
+            chunking,
+            skipExisting
         );
     }
 
@@ -104,7 +107,8 @@ public record ModelStats(
             in.readDouble(),
             in.readVLong(),
             in.readVLong(),
-            ChunkingStats.readFrom(in)
+            ChunkingStats.readFrom(in),
+            SkipExistingStats.readFrom(in)
         );
     }
 
@@ -132,6 +136,7 @@ public record ModelStats(
         out.writeVLong(queryCalls);
         out.writeVLong(documentCalls);
         chunking.writeTo(out);
+        skipExisting.writeTo(out);
     }
 
     @Override
@@ -161,6 +166,7 @@ public record ModelStats(
         builder.startObject("document").field("p50", documentP50).field("p99", documentP99).endObject();
         builder.endObject();
         chunking.toXContent(builder, params);
+        skipExisting.toXContent(builder, params);
         return builder.endObject();
     }
 }

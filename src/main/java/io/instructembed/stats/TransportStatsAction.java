@@ -68,7 +68,8 @@ public class TransportStatsAction extends TransportNodesAction<StatsRequest, Sta
                     models.loadedModel(status.modelId()),
                     models.queryCache(),
                     models.queuedTexts(status.modelId()),
-                    ChunkingStats.of(models.chunkingCountersIfAny(status.modelId()))
+                    ChunkingStats.of(models.ingestCountersIfAny(status.modelId())),
+                    SkipExistingStats.of(models.ingestCountersIfAny(status.modelId()))
                 )
             );
         }
