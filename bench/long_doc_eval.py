@@ -26,32 +26,16 @@ Python 3 standard library only; loopback HTTP.
 """
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
 import time
 
+from beir_eval import ndcg_at, read_jsonl, read_qrels
 from benchhttp import call
 import ingest_bench
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-
-
-def read_jsonl(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def read_qrels(path):
-    qrels = {}
-    with open(path, encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            parts = line.strip().split("\t")
-            if len(parts) == 3 and int(parts[2]) > 0:
-                qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    return qrels
 
 
 def groups_of(corpus, size):
@@ -64,13 +48,6 @@ def groups_of(corpus, size):
         for d in members:
             owner[d["_id"]] = gid
     return groups, owner
-
-
-def ndcg_at(ranked, relevant, k):
-    dcg = sum(relevant.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
-    ideal = sorted(relevant.values(), reverse=True)[:k]
-    idcg = sum(rel / math.log2(i + 2) for i, rel in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
 
 
 def model_stats(url, model):

@@ -11,6 +11,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
+import org.opensearch.common.CheckedRunnable;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 
 /**
  * The node-local model service: the only class that decides when models load and where inference
@@ -124,18 +126,10 @@ public final class ModelService implements Closeable {
             return;
         }
         // not loaded yet: load on the inference pool (never on the caller's thread), then queue
-        executor.execute(new AbstractRunnable() {
-            @Override
-            protected void doRun() throws Exception {
-                loaded(pack);
-                slot.scheduler.submit(rendered, kind, done);
-            }
-
-            @Override
-            public void onFailure(Exception e) {
-                done.onFailure(e);
-            }
-        });
+        onInferencePool(() -> {
+            loaded(pack);
+            slot.scheduler.submit(rendered, kind, done);
+        }, done::onFailure);
     }
 
     /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
@@ -155,30 +149,16 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        executor.execute(new AbstractRunnable() {
-            @Override
-            protected void doRun() throws Exception {
-                LoadedModel model = loaded(pack);
-                ChunkingOptions options = call.chunking().resolve(chunkBudget(pack, call.task(), model::tokenize), pack.id());
-                List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
-                for (String text : call.texts()) {
-                    chunks.add(
-                        TextChunker.chunk(
-                            text,
-                            model.spans(text),
-                            options,
-                            (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false
-                        )
-                    );
-                }
-                listener.onResponse(chunks);
+        onInferencePool(() -> {
+            LoadedModel model = loaded(pack);
+            ChunkingOptions options = call.chunking().resolve(chunkBudget(pack, call.task(), model::tokenize), pack.id());
+            List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
+            for (String text : call.texts()) {
+                TextChunker.Fit fit = (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false;
+                chunks.add(TextChunker.chunk(text, model.spans(text), options, fit));
             }
-
-            @Override
-            public void onFailure(Exception e) {
-                listener.onFailure(e);
-            }
-        });
+            listener.onResponse(chunks);
+        }, listener::onFailure);
     }
 
     /**
@@ -271,18 +251,10 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        executor.execute(new AbstractRunnable() {
-            @Override
-            protected void doRun() throws Exception {
-                loaded(pack);
-                listener.onResponse(status(modelId));
-            }
-
-            @Override
-            public void onFailure(Exception e) {
-                listener.onFailure(e);
-            }
-        });
+        onInferencePool(() -> {
+            loaded(pack);
+            listener.onResponse(status(modelId));
+        }, listener::onFailure);
     }
 
     /**
@@ -307,18 +279,26 @@ public final class ModelService implements Closeable {
                 logger.warn("cannot preload model [{}]: {}", id, pack == null ? "no such pack" : "pack is " + pack.state().jsonName());
                 continue;
             }
-            executor.execute(new AbstractRunnable() {
-                @Override
-                protected void doRun() throws Exception {
-                    loaded(pack);
-                }
-
-                @Override
-                public void onFailure(Exception e) {
-                    logger.warn("preloading model [" + id + "] failed", e);
-                }
-            });
+            onInferencePool(() -> loaded(pack), e -> logger.warn("preloading model [" + id + "] failed", e));
         }
+    }
+
+    /**
+     * Runs {@code work} on the inference pool, never on the caller's thread; its failure, or the
+     * pool refusing it (a 429), goes to {@code onFailure}.
+     */
+    private void onInferencePool(CheckedRunnable<Exception> work, Consumer<Exception> onFailure) {
+        executor.execute(new AbstractRunnable() {
+            @Override
+            protected void doRun() throws Exception {
+                work.run();
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                onFailure.accept(e);
+            }
+        });
     }
 
     public ModelStatus status(String modelId) {

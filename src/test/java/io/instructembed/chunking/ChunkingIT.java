@@ -3,6 +3,7 @@ package io.instructembed.chunking;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.GoldenVectors.Golden;
 import io.instructembed.support.Json;
+import io.instructembed.support.NodeCalls;
 import org.opensearch.client.Request;
 import org.opensearch.client.ResponseException;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
@@ -64,13 +65,8 @@ public class ChunkingIT extends OpenSearchRestTestCase {
         return documents;
     }
 
-    @SuppressWarnings("unchecked")
     private Map<String, Object> modelStats() throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) entityAsMap(
-            client().performRequest(new Request("GET", "/_plugins/_instruct_embed/_local/stats"))
-        ).get("nodes");
-        Map<String, Object> node = (Map<String, Object>) nodes.values().iterator().next();
-        return (Map<String, Object>) ((Map<String, Object>) node.get("models")).get(MODEL);
+        return NodeCalls.modelStats(client(), MODEL);
     }
 
     @SuppressWarnings("unchecked")
@@ -79,23 +75,7 @@ public class ChunkingIT extends OpenSearchRestTestCase {
     }
 
     private float[] embed(String text, String inputType) throws IOException {
-        Map<String, Object> response = post(
-            "/_plugins/_instruct_embed/_embed",
-            "{\"model_id\":\"" + MODEL + "\",\"input_type\":\"" + inputType + "\"" + ("query".equals(inputType) ? ",\"task\":\"retrieval\"" : "")
-                + ",\"texts\":[" + Json.quote(text) + "]}"
-        );
-        @SuppressWarnings("unchecked")
-        Map<String, Object> first = ((List<Map<String, Object>>) response.get("embeddings")).get(0);
-        return floats(first.get("vector"));
-    }
-
-    private static float[] floats(Object list) {
-        List<?> values = (List<?>) list;
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).floatValue();
-        }
-        return out;
+        return NodeCalls.embed(client(), MODEL, text, inputType);
     }
 
     @SuppressWarnings("unchecked")
@@ -132,7 +112,7 @@ public class ChunkingIT extends OpenSearchRestTestCase {
             totalChunks += chunks.size();
         }
         Map<String, Object> sample = randomFrom(chunksById.get("doc-" + between(0, documents.size() - 1)));
-        assertTrue(GoldenVectors.cosine(embed((String) sample.get("text"), "document"), floats(sample.get("vector"))) >= 0.9999);
+        assertTrue(GoldenVectors.cosine(embed((String) sample.get("text"), "document"), NodeCalls.floats(sample.get("vector"))) >= 0.9999);
         Map<String, Object> empty = (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + index + "/_doc/empty")))
             .get("_source");
         assertEquals(List.of(), empty.get("body_chunks"));
@@ -168,7 +148,7 @@ public class ChunkingIT extends OpenSearchRestTestCase {
             Map<String, String> bestText = new LinkedHashMap<>();
             for (Map.Entry<String, List<Map<String, Object>>> doc : chunksById.entrySet()) {
                 for (Map<String, Object> chunk : doc.getValue()) {
-                    double score = (1 + GoldenVectors.cosine(queryVector, floats(chunk.get("vector")))) / 2;
+                    double score = (1 + GoldenVectors.cosine(queryVector, NodeCalls.floats(chunk.get("vector")))) / 2;
                     if (score > best.getOrDefault(doc.getKey(), -1.0)) {
                         best.put(doc.getKey(), score);
                         bestText.put(doc.getKey(), (String) chunk.get("text"));

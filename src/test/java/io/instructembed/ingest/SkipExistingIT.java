@@ -2,6 +2,7 @@ package io.instructembed.ingest;
 
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.Json;
+import io.instructembed.support.NodeCalls;
 import org.opensearch.client.Request;
 import org.opensearch.client.RequestOptions;
 import org.opensearch.client.WarningsHandler;
@@ -60,13 +61,7 @@ public class SkipExistingIT extends OpenSearchRestTestCase {
 
     @SuppressWarnings("unchecked")
     private long[] skipStats(String model) throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) entityAsMap(
-            client().performRequest(new Request("GET", "/_plugins/_instruct_embed/_local/stats"))
-        ).get("nodes");
-        Map<String, Object> node = (Map<String, Object>) nodes.values().iterator().next();
-        Map<String, Object> stats = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) node.get("models")).get(model)).get(
-            "skip_existing"
-        );
+        Map<String, Object> stats = (Map<String, Object>) NodeCalls.modelStats(client(), model).get("skip_existing");
         return new long[] { ((Number) stats.get("texts_skipped")).longValue(), ((Number) stats.get("texts_embedded")).longValue() };
     }
 
@@ -99,31 +94,13 @@ public class SkipExistingIT extends OpenSearchRestTestCase {
         return (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + index + "/_doc/" + id))).get("_source");
     }
 
-    @SuppressWarnings("unchecked")
-    private float[] embedDocument(String model, String text) throws IOException {
-        Map<String, Object> response = post(
-            "/_plugins/_instruct_embed/_embed",
-            "{\"model_id\":\"" + model + "\",\"input_type\":\"document\",\"texts\":[" + Json.quote(text) + "]}"
-        );
-        return floats(((List<Map<String, Object>>) response.get("embeddings")).get(0).get("vector"));
-    }
-
-    private static float[] floats(Object list) {
-        List<?> values = (List<?>) list;
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).floatValue();
-        }
-        return out;
-    }
-
     private void assertVectorIsTextsOwn(String index, String id, String model) throws IOException {
         assertVectorIsTextsOwn(index, id, model, 0.9999);
     }
 
     private void assertVectorIsTextsOwn(String index, String id, String model, double minCosine) throws IOException {
         Map<String, Object> source = source(index, id);
-        double cosine = GoldenVectors.cosine(embedDocument(model, (String) source.get("text")), floats(source.get("vec")));
+        double cosine = GoldenVectors.cosine(NodeCalls.embed(client(), model, (String) source.get("text"), "document"), NodeCalls.floats(source.get("vec")));
         assertTrue(index + "/" + id + " cosine " + cosine, cosine >= minCosine);
         assertNotNull(source.get("vec_fingerprint"));
     }
