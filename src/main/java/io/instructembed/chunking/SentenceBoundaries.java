@@ -14,6 +14,33 @@ import java.util.TreeSet;
 final class SentenceBoundaries {
     private SentenceBoundaries() {}
 
+    /** Offsets, in ascending order, where a paragraph (text after a blank line) starts; neither 0 nor the text's length. */
+    static int[] paragraphs(String text) {
+        TreeSet<Integer> starts = new TreeSet<>();
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n') {
+                int next = blankLineEnd(text, i);
+                if (next > 0) {
+                    starts.add(next);
+                }
+            }
+        }
+        return inside(starts, text);
+    }
+
+    /** The offset after a blank line that starts at the newline {@code at}, or -1 when none does. */
+    private static int blankLineEnd(String text, int at) {
+        int next = at + 1;
+        while (next < text.length() && (text.charAt(next) == ' ' || text.charAt(next) == '\t' || text.charAt(next) == '\r')) {
+            next++;
+        }
+        return next < text.length() && text.charAt(next) == '\n' ? next + 1 : -1;
+    }
+
+    private static int[] inside(TreeSet<Integer> starts, String text) {
+        return starts.stream().mapToInt(Integer::intValue).filter(offset -> offset > 0 && offset < text.length()).toArray();
+    }
+
     /** Offsets, in ascending order, where a sentence or paragraph starts; neither 0 nor the text's length. */
     static int[] of(String text) {
         TreeSet<Integer> starts = new TreeSet<>();
@@ -25,12 +52,9 @@ final class SentenceBoundaries {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '\n') {
-                int next = i + 1;
-                while (next < text.length() && (text.charAt(next) == ' ' || text.charAt(next) == '\t' || text.charAt(next) == '\r')) {
-                    next++;
-                }
-                if (next < text.length() && text.charAt(next) == '\n') {
-                    starts.add(next + 1);  // a blank line ends a paragraph
+                int next = blankLineEnd(text, i);
+                if (next > 0) {
+                    starts.add(next);  // a blank line ends a paragraph
                 }
             } else if ((c == '\uFF0E' || c == '\uFF61') && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)) == false) {
                 int next = i + 1;
@@ -40,9 +64,7 @@ final class SentenceBoundaries {
                 starts.add(next);
             }
         }
-        starts.remove(0);
-        starts.remove(text.length());
-        return starts.stream().mapToInt(Integer::intValue).filter(offset -> offset > 0 && offset < text.length()).toArray();
+        return inside(starts, text);
     }
 
     private static boolean isClosing(char c) {

@@ -63,11 +63,46 @@ public final class TextChunker {
     }
 
     /**
+     * Paragraphs (text between blank lines) packed whole into chunks while they fit; a paragraph
+     * longer than a chunk is packed by its sentences on its own. A chunk thus never joins the end
+     * of one paragraph to the start of the next, where the topic often changes.
+     */
+    private static void sentences(Emitter emitter, String text, TokenSpans tokens, int max, int overlap) {
+        List<int[]> paragraphs = units(tokens, SentenceBoundaries.paragraphs(text), 0, tokens.size());
+        int[] sentenceStarts = SentenceBoundaries.of(text);
+        int next = 0;
+        while (next < paragraphs.size()) {
+            int[] paragraph = paragraphs.get(next);
+            if (paragraph[1] - paragraph[0] > max) {
+                packSentences(emitter, units(tokens, sentenceStarts, paragraph[0], paragraph[1]), max, overlap);
+                next++;
+                continue;
+            }
+            int start = paragraph[0];
+            int last = next;
+            while (last + 1 < paragraphs.size() && paragraphs.get(last + 1)[1] - start <= max) {
+                last++;
+            }
+            int wanted = paragraphs.get(last)[1];
+            int end = emitter.emit(start, wanted);
+            if (end < wanted) {
+                // the chunk gave up tokens to fit the model: the rest of its last paragraph comes next
+                while (paragraphs.get(last)[0] >= end) {
+                    last--;
+                }
+                paragraphs.set(last, new int[] { end, paragraphs.get(last)[1] });
+                next = last;
+            } else {
+                next = last + 1;
+            }
+        }
+    }
+
+    /**
      * Whole sentences packed into chunks of at most {@code max} tokens; the next chunk repeats the
      * previous chunk's last whole sentences that together take at most {@code overlap} tokens.
      */
-    private static void sentences(Emitter emitter, String text, TokenSpans tokens, int max, int overlap) {
-        List<int[]> units = sentenceUnits(text, tokens);
+    private static void packSentences(Emitter emitter, List<int[]> units, int max, int overlap) {
         int next = 0;
         int carried = -1;  // first unit of the overlap to repeat, or -1
         while (next < units.size()) {
@@ -116,18 +151,21 @@ public final class TextChunker {
         return start;
     }
 
-    /** Token ranges {@code [start, end)} of the text's sentences; a token that straddles a boundary stays with the sentence it starts in. */
-    private static List<int[]> sentenceUnits(String text, TokenSpans tokens) {
+    /**
+     * The tokens {@code [from, to)} cut into ranges where the text's units (sentences, paragraphs)
+     * start; a token that straddles a boundary stays with the unit it starts in.
+     */
+    private static List<int[]> units(TokenSpans tokens, int[] unitStarts, int from, int to) {
         List<int[]> units = new ArrayList<>();
-        int start = 0;
-        for (int offset : SentenceBoundaries.of(text)) {
+        int start = from;
+        for (int offset : unitStarts) {
             int token = tokens.firstTokenAtOrAfter(offset);
-            if (token > start && token < tokens.size()) {
+            if (token > start && token < to) {
                 units.add(new int[] { start, token });
                 start = token;
             }
         }
-        units.add(new int[] { start, tokens.size() });
+        units.add(new int[] { start, to });
         return units;
     }
 

@@ -103,6 +103,18 @@ public class TextChunkerTests extends OpenSearchTestCase {
         );
     }
 
+    public void testParagraphsThatFitArePackedWholeAndNeverJoinedToPartOfAnother() {
+        // paragraphs of 3, 6 and 2 tokens, then one of 10 whose sentences are 4 and 6
+        String text = "A b c.\n\nD e f g h i.\n\nJ k.\n\nL m n o. P q r s t u.";
+        assertEquals(
+            List.of("A b c.", "D e f g h i.\n\nJ k.", "L m n o.", "P q r s t u."),
+            chunk(text, ChunkingMethod.SENTENCES, 8, 0)
+        );
+        // overlap repeats sentences within a paragraph, never across a blank line
+        String long2 = "Intro here.\n\nA b c. D e. F g h i. J k l.";
+        assertEquals(List.of("Intro here.", "A b c. D e.", "D e. F g h i.", "F g h i. J k l."), chunk(long2, ChunkingMethod.SENTENCES, 8, 4));
+    }
+
     public void testParagraphsEndSentences() {
         String text = "Title without stop\n\nBody text starts here and goes on";
         assertEquals(List.of("Title without stop", "Body text starts here and goes on"), chunk(text, ChunkingMethod.SENTENCES, 8, 0));
