@@ -132,7 +132,7 @@ def chunk_texts(url, index, groups):
     texts = []
     ids = [gid for gid, _ in groups]
     for i in range(0, len(ids), 200):
-        docs = call(url, "POST", f"/{index}/_mget", {"ids": ids[i:i + 200], "_source": ["content_chunks.text"]})["docs"]
+        docs = call(url, "POST", f"/{index}/_mget?_source_includes=content_chunks.text", {"ids": ids[i:i + 200]})["docs"]
         for doc in docs:
             texts.extend(c["text"].replace("\n", " ") for c in doc["_source"]["content_chunks"])
     return texts
