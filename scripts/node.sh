@@ -34,6 +34,37 @@ unpack_zip() {  # zip, destination
   fi
 }
 
+# The integ-test-zip distributions of OpenSearch 3.2.0 to 3.4.0 on Maven Central carry only the
+# transport modules (3.5.0's carries all of them), but k-NN extends lang-painless. Full
+# distributions ship that module; here it is put together from its published jars, which the build
+# copies into a lang-painless/ folder next to the distribution zip (pom.xml, fetch-lang-painless).
+add_lang_painless() {  # home, folder of the module's jars
+  local home=$1 jars=$2 version
+  [ -d "$home/modules/lang-painless" ] && return 0
+  [ -d "$jars" ] || die "$home has no lang-painless module, which k-NN needs, and there is no $jars to build it from"
+  version=$(ls "$home/lib" | sed -n 's/^opensearch-\([0-9][0-9.]*\)\.jar$/\1/p' | head -1)
+  [ -f "$jars/lang-painless-$version.jar" ] || die "no lang-painless-$version.jar in $jars"
+  mkdir -p "$home/modules/lang-painless"
+  cp "$jars"/*.jar "$home/modules/lang-painless/"
+  cat >"$home/modules/lang-painless/plugin-descriptor.properties" <<DESC
+description=An easy, safe and fast scripting language for OpenSearch
+version=$version
+name=lang-painless
+classname=org.opensearch.painless.PainlessModulePlugin
+java.version=21
+opensearch.version=$version
+extended.plugins=
+has.native.controller=false
+DESC
+  cat >"$home/modules/lang-painless/plugin-security.policy" <<'POLICY'
+grant {
+  // Painless compiles scripts into classes of its own loader
+  permission java.lang.RuntimePermission "createClassLoader";
+  permission java.lang.RuntimePermission "getClassLoader";
+};
+POLICY
+}
+
 install_node() {
   local dir=$1 dist=$2 knn=$3 plugin=$4
   for f in "$dist" "$knn" "$plugin"; do [ -f "$f" ] || die "missing $f"; done
@@ -45,11 +76,19 @@ install_node() {
   rmdir "$dir/unpack"
   local home
   home=$(home_of "$dir")
+  add_lang_painless "$home" "$(dirname "$(readlink -f "$dist")")/lang-painless"
   OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$knn")" >"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log" >&2; die "installing k-NN failed"; }
   OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$plugin")" >>"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log" >&2; die "installing instruct-embed failed"; }
   echo "installed OpenSearch with k-NN and instruct-embed into $home"
+}
+
+# Whether the node answers on PORT. NODE_SCHEME (http or https) and NODE_CURL_ARGS (e.g. the CA and
+# credentials of a secured node) say how to ask.
+probe() {
+  # shellcheck disable=SC2086  # NODE_CURL_ARGS holds several arguments without spaces
+  curl -fsS ${NODE_CURL_ARGS:-} "${NODE_SCHEME:-http}://127.0.0.1:$1/" >/dev/null 2>&1
 }
 
 start_node() {
@@ -81,7 +120,7 @@ YML
   for i in $(seq 1 180); do
     if [ -s "$home/logs/http.ports" ]; then
       port=$(sed -n '1s/.*://p' "$home/logs/http.ports")
-      if curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+      if probe "$port"; then
         break
       fi
     fi
@@ -92,7 +131,7 @@ YML
     fi
     sleep 1
   done
-  if ! curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+  if ! probe "$port"; then
     tail -50 "$home/logs/${CLUSTER_NAME:-instruct-embed}.log" >&2 || true
     pkill -f "opensearch.path.home=$home" || true
     die "OpenSearch did not answer in 180 s"
@@ -106,7 +145,7 @@ tests.cluster=127.0.0.1:$transport
 tests.clustername=instruct-embed
 PROPS
 
-  echo "OpenSearch is up at http://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
+  echo "OpenSearch is up at ${NODE_SCHEME:-http}://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
 }
 
 stop_node() {
@@ -181,5 +220,5 @@ PROPS
       stop_node "$1"
     fi
     ;;
-  *) die "usage: node.sh install|start|start-test|stop ..." ;;
+  *) die "usage: node.sh install|start|start-test|start-cluster|stop ..." ;;
 esac
