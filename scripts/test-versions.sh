@@ -3,6 +3,8 @@
 # full suite covers). For each version: builds the zip for it in a build folder of its own
 # (target/os-<version>), installs it next to that version's k-NN in a real node, and runs the YAML
 # REST suite and SmokeIT against it (unit tests and the other ITs run on the default version only).
+# On 3.4.0, the one 3.x version whose security plugin is on Maven Central, it also starts a node with
+# the security plugin (TLS, demo users) and runs SecuredClusterIT.
 #
 #   scripts/test-versions.sh [VERSION...]     default: 3.2.0 3.3.0 3.4.0
 #
@@ -22,14 +24,16 @@ for version in "${versions[@]}"; do
     3.2.0|3.3.0|3.4.0|3.5.0) ;;
     *) echo "test-versions.sh: no k-NN zip on Maven Central for OpenSearch $version (supported: 3.2.0 3.3.0 3.4.0 3.5.0)" >&2; exit 2 ;;
   esac
+  secured=true
+  [ "$version" = 3.4.0 ] && secured=false
   t=$SECONDS
-  echo "==> OpenSearch $version: build, install next to k-NN $version.0, YAML suite + SmokeIT"
+  echo "==> OpenSearch $version: build, install next to k-NN $version.0, YAML suite + SmokeIT$([ "$secured" = false ] && echo ' + SecuredClusterIT')"
   # shellcheck disable=SC2086  # INSTRUCT_EMBED_MVN_ARGS holds several arguments
   mvn -B verify ${INSTRUCT_EMBED_MVN_ARGS:-} \
     -Dopensearch.version="$version" -Dbuild.dir="$PWD/target/os-$version" \
     -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=InstructEmbedClientYamlTestSuiteIT,SmokeIT \
-    -DskipMultiNodeITs=true
+    -DskipMultiNodeITs=true -DskipSecuredITs="$secured"
   summary+=("OpenSearch $version: passed in $((SECONDS - t)) s")
 done
 printf '%s\n' "${summary[@]}"
