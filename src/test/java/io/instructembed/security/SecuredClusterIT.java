@@ -42,6 +42,8 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
     private static final String MODEL = "bge-small-en-v1.5";
     private static final String INDEX = "articles";
     private static final String SECRET = "secret-articles-elsewhere";
+    /** An index whose pipeline has skip_existing. */
+    private static final String SKIP = "articles-reused";
     private static final String API = "/_plugins/_instruct_embed";
     private static final String PASSWORD = "Kx9-Wq4z-Instruct-Users";
     private static final Pattern ROLE = Pattern.compile("/_plugins/_security/api/roles/([a-z_]+)'[^\\n]*? -d '(.*?)'", Pattern.DOTALL);
@@ -118,7 +120,7 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
             return;
         }
         Map<String, String> roles = documentedRoles();
-        assertEquals(roles.keySet().toString(), 4, roles.size());
+        assertEquals(roles.keySet().toString(), 5, roles.size());
         for (Map.Entry<String, String> role : roles.entrySet()) {
             put("/_plugins/_security/api/roles/" + role.getKey(), role.getValue());
         }
@@ -126,7 +128,8 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
             "ie_admin", List.of("instruct_embed_model_admin"),
             "ie_searcher", List.of("instruct_embed_searcher"),
             "ie_searcher_embedder", List.of("instruct_embed_searcher", "instruct_embed_embedder"),
-            "ie_writer", List.of("instruct_embed_writer")
+            "ie_writer", List.of("instruct_embed_writer"),
+            "ie_writer_reuse", List.of("instruct_embed_writer_reuse")
         );
         Map<String, StringBuilder> mappings = new HashMap<>();
         for (Map.Entry<String, List<String>> user : users.entrySet()) {
@@ -142,10 +145,13 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
         // the index administrator (admin) declares the pipeline and the indices
         put("/_ingest/pipeline/articles-embed",
             "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL + "\",\"field_map\":{\"text\":\"text_vector\"}}}]}");
-        for (String index : List.of(INDEX, SECRET)) {
+        put("/_ingest/pipeline/articles-skip",
+            "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL + "\",\"field_map\":{\"text\":\"text_vector\"},\"skip_existing\":true}}]}");
+        for (String index : List.of(INDEX, SECRET, SKIP)) {
             deleteIfPresent(index);
+            String pipeline = index.equals(SKIP) ? "articles-skip" : "articles-embed";
             put("/" + index,
-                "{\"settings\":{\"index.knn\":true,\"number_of_shards\":1,\"number_of_replicas\":0,\"index.default_pipeline\":\"articles-embed\"},"
+                "{\"settings\":{\"index.knn\":true,\"number_of_shards\":1,\"number_of_replicas\":0,\"index.default_pipeline\":\"" + pipeline + "\"},"
                     + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},\"text_vector\":{\"type\":\"knn_vector\",\"dimension\":384,"
                     + "\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}}}}}");
         }
@@ -225,6 +231,46 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
             }
         }
         assertEquals(1, ((Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + SECRET + "/_count")))).get("count"));
+    }
+
+    /**
+     * skip_existing reads the stored documents as the writing user: a writer who may not read the
+     * index gets every text embedded again (and the write succeeds); one who may read gets the
+     * stored vectors reused. Were the read run as the system, both would get the reuse.
+     */
+    public void testSkipExistingReadsStoredDocumentsAsTheWriter() throws Exception {
+        String text = "a pump that moves water uphill";
+        assertEquals(false, bulk(client(), SKIP, "k1", text).get("errors"));
+        long[] before = skipStats();
+        try (RestClient writer = clientFor("ie_writer")) {
+            Map<String, Object> again = bulk(writer, SKIP, "k1", text);
+            assertEquals(again.toString(), false, again.get("errors"));
+        }
+        long[] afterWriteOnly = skipStats();
+        assertEquals("nothing reused for a writer who may not read", before[0], afterWriteOnly[0]);
+        assertEquals(before[1] + 1, afterWriteOnly[1]);
+        try (RestClient writer = clientFor("ie_writer_reuse")) {
+            Map<String, Object> again = bulk(writer, SKIP, "k1", text);
+            assertEquals(again.toString(), false, again.get("errors"));
+        }
+        long[] afterReader = skipStats();
+        assertEquals("the stored vector reused for a writer who may read", afterWriteOnly[0] + 1, afterReader[0]);
+        assertEquals(afterWriteOnly[1], afterReader[1]);
+    }
+
+    /** skip_existing's texts skipped and texts embedded for the model, over all nodes (as admin). */
+    @SuppressWarnings("unchecked")
+    private long[] skipStats() throws IOException {
+        Map<String, Object> stats = entityAsMap(client().performRequest(new Request("GET", API + "/stats")));
+        long skipped = 0;
+        long embedded = 0;
+        for (Object node : ((Map<String, Object>) stats.get("nodes")).values()) {
+            Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) node).get("models")).get(MODEL);
+            Map<String, Object> skip = (Map<String, Object>) model.get("skip_existing");
+            skipped += ((Number) skip.get("texts_skipped")).longValue();
+            embedded += ((Number) skip.get("texts_embedded")).longValue();
+        }
+        return new long[] { skipped, embedded };
     }
 
     private static String embedBody() {
