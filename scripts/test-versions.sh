@@ -19,6 +19,7 @@ versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=(3.2.0 3.3.0 3.4.0)
 started=$SECONDS
 summary=()
+failed=0
 for version in "${versions[@]}"; do
   case "$version" in
     3.2.0|3.3.0|3.4.0|3.5.0) ;;
@@ -28,13 +29,19 @@ for version in "${versions[@]}"; do
   [ "$version" = 3.4.0 ] && secured=false
   t=$SECONDS
   echo "==> OpenSearch $version: build, install next to k-NN $version.0, YAML suite + SmokeIT$([ "$secured" = false ] && echo ' + SecuredClusterIT')"
+  # every version runs even when one fails, so that one report names all that fail
   # shellcheck disable=SC2086  # INSTRUCT_EMBED_MVN_ARGS holds several arguments
-  mvn -B verify ${INSTRUCT_EMBED_MVN_ARGS:-} \
+  if mvn -B verify ${INSTRUCT_EMBED_MVN_ARGS:-} \
     -Dopensearch.version="$version" -Dbuild.dir="$PWD/target/os-$version" \
     -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=InstructEmbedClientYamlTestSuiteIT,SmokeIT \
-    -DskipMultiNodeITs=true -DskipSecuredITs="$secured"
-  summary+=("OpenSearch $version: passed in $((SECONDS - t)) s")
+    -DskipMultiNodeITs=true -DskipSecuredITs="$secured"; then
+    summary+=("OpenSearch $version: passed in $((SECONDS - t)) s")
+  else
+    summary+=("OpenSearch $version: FAILED after $((SECONDS - t)) s (reports in target/os-$version/failsafe-reports)")
+    failed=$((failed + 1))
+  fi
 done
 printf '%s\n' "${summary[@]}"
-echo "test-versions.sh: ${#versions[@]} version(s) in $((SECONDS - started)) s"
+echo "test-versions.sh: ${#versions[@]} version(s) in $((SECONDS - started)) s, $failed failed"
+[ "$failed" -eq 0 ]
