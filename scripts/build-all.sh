@@ -15,6 +15,7 @@ mkdir -p target/zips
 for version in "${versions[@]}"; do
   echo "==> OpenSearch $version"
   mvn -B -q package -DskipTests -Dopensearch.version="$version" -Dbuild.dir="$PWD/target/os-$version"
-  cp target/os-"$version"/instruct-embed-*+os"$version".zip target/zips/
+  # a hard link, not a second copy of 265 MB
+  ln -f target/os-"$version"/instruct-embed-*+os"$version".zip target/zips/
 done
 ls -l target/zips
