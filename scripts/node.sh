@@ -11,6 +11,12 @@
 #                                                      two nodes (DIR/node-1, DIR/node-2) in one cluster on
 #                                                      fixed loopback ports (HTTP 9710/9711, transport
 #                                                      9610/9611); writes DIR/cluster.properties
+#   node.sh start-secured DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP
+#                                                      install + the security plugin with its demo
+#                                                      configuration (TLS on HTTP and transport, internal
+#                                                      users; admin password SECURED_ADMIN_PASSWORD), start
+#                                                      on free ports; writes DIR/cluster.properties with
+#                                                      the demo root CA and the admin password
 #   node.sh stop DIR                                   stop it (or both nodes of a cluster)
 #
 # NODE_SETTINGS: extra opensearch.yml lines for `start` (e.g. "instruct_embed.onnx.intra_op_threads: 2").
@@ -34,6 +40,37 @@ unpack_zip() {  # zip, destination
   fi
 }
 
+# The integ-test-zip distributions of OpenSearch 3.2.0 to 3.4.0 on Maven Central carry only the
+# transport modules (3.5.0's carries all of them), but k-NN extends lang-painless. Full
+# distributions ship that module; here it is put together from its published jars, which the build
+# copies into a lang-painless/ folder next to the distribution zip (pom.xml, fetch-lang-painless).
+add_lang_painless() {  # home, folder of the module's jars
+  local home=$1 jars=$2 version
+  [ -d "$home/modules/lang-painless" ] && return 0
+  [ -d "$jars" ] || die "$home has no lang-painless module, which k-NN needs, and there is no $jars to build it from"
+  version=$(ls "$home/lib" | sed -n 's/^opensearch-\([0-9][0-9.]*\)\.jar$/\1/p' | head -1)
+  [ -f "$jars/lang-painless-$version.jar" ] || die "no lang-painless-$version.jar in $jars"
+  mkdir -p "$home/modules/lang-painless"
+  cp "$jars"/*.jar "$home/modules/lang-painless/"
+  cat >"$home/modules/lang-painless/plugin-descriptor.properties" <<DESC
+description=An easy, safe and fast scripting language for OpenSearch
+version=$version
+name=lang-painless
+classname=org.opensearch.painless.PainlessModulePlugin
+java.version=21
+opensearch.version=$version
+extended.plugins=
+has.native.controller=false
+DESC
+  cat >"$home/modules/lang-painless/plugin-security.policy" <<'POLICY'
+grant {
+  // Painless compiles scripts into classes of its own loader
+  permission java.lang.RuntimePermission "createClassLoader";
+  permission java.lang.RuntimePermission "getClassLoader";
+};
+POLICY
+}
+
 install_node() {
   local dir=$1 dist=$2 knn=$3 plugin=$4
   for f in "$dist" "$knn" "$plugin"; do [ -f "$f" ] || die "missing $f"; done
@@ -45,11 +82,59 @@ install_node() {
   rmdir "$dir/unpack"
   local home
   home=$(home_of "$dir")
+  add_lang_painless "$home" "$(dirname "$(readlink -f "$dist")")/lang-painless"
   OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$knn")" >"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log" >&2; die "installing k-NN failed"; }
   OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$(readlink -f "$plugin")" >>"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log" >&2; die "installing instruct-embed failed"; }
   echo "installed OpenSearch with k-NN and instruct-embed into $home"
+}
+
+# Whether the node answers on PORT. NODE_SCHEME (http or https) and NODE_CURL_ARGS (e.g. the CA and
+# credentials of a secured node) say how to ask.
+probe() {
+  # shellcheck disable=SC2086  # NODE_CURL_ARGS holds several arguments without spaces
+  curl -fsS ${NODE_CURL_ARGS:-} "${NODE_SCHEME:-http}://127.0.0.1:$1/" >/dev/null 2>&1
+}
+
+# The security plugin 3.4.0.0 extends the `rule-framework` module, which full distributions ship but
+# the integ-test-zip distribution (the one on Maven Central) lacks, and which is not published on
+# its own. From that module the security plugin needs one thing at run time: the
+# commons-collections4 jar its class loader provides (the privilege evaluator uses CollectionUtils).
+# It uses the module itself only to offer principal attributes to workload-management's
+# auto-tagging, an SPI that nothing calls without the module. So the copy installed here carries
+# commons-collections4 (from Maven Central, next to the security zip) and marks rule-framework
+# optional, as the plugin already does for workload-management. TLS, authentication and
+# authorization are the plugin's own, untouched.
+security_zip_for_test_node() {  # security zip, work folder -> prints the zip to install
+  local zip=$1 work=$2 collections
+  collections=$(ls "$(dirname "$zip")"/commons-collections4-*.jar 2>/dev/null | head -1)
+  [ -n "$collections" ] || die "no commons-collections4 jar next to $zip"
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp "$zip" "$work/opensearch-security.zip"
+  cp "$collections" "$work/"
+  (cd "$work" && "$JAVA_HOME/bin/jar" xf opensearch-security.zip plugin-descriptor.properties \
+    && sed -i -E 's/^extended\.plugins=.*/extended.plugins=workload-management;optional=true,rule-framework;optional=true/' plugin-descriptor.properties \
+    && "$JAVA_HOME/bin/jar" ufM opensearch-security.zip plugin-descriptor.properties "$(basename "$collections")" \
+    && rm plugin-descriptor.properties "$(basename "$collections")") >&2 || die "could not prepare the security plugin zip"
+  echo "$work/opensearch-security.zip"
+}
+
+install_security() {  # DIR SECURITY_ZIP: the plugin and its demo configuration
+  local dir=$1 home security_zip
+  home=$(home_of "$dir")
+  security_zip=$(security_zip_for_test_node "$2" "$dir/security-zip")
+  OPENSEARCH_JAVA_HOME=$JAVA_HOME "$home/bin/opensearch-plugin" install --batch "file://$security_zip" >>"$dir/install.log" 2>&1 \
+    || { cat "$dir/install.log" >&2; die "installing the security plugin failed"; }
+  # -y: no questions; -i: create the security index from the demo users and roles at first start;
+  # -s: leave an already configured opensearch.yml alone. It writes demo certificates (root-ca.pem,
+  # esnode.pem, kirk.pem) into config/ and appends the security settings to opensearch.yml.
+  OPENSEARCH_INITIAL_ADMIN_PASSWORD=$SECURED_ADMIN_PASSWORD OPENSEARCH_JAVA_HOME=$JAVA_HOME \
+    bash "$home/plugins/opensearch-security/tools/install_demo_configuration.sh" -y -i -s >>"$dir/install.log" 2>&1 \
+    || { cat "$dir/install.log" >&2; die "the security demo configuration failed"; }
+  # start_node rewrites opensearch.yml: keep the demo's settings for it
+  grep -E '^[a-z]' "$home/config/opensearch.yml" >"$dir/security-settings.yml"
 }
 
 start_node() {
@@ -81,7 +166,7 @@ YML
   for i in $(seq 1 180); do
     if [ -s "$home/logs/http.ports" ]; then
       port=$(sed -n '1s/.*://p' "$home/logs/http.ports")
-      if curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+      if probe "$port"; then
         break
       fi
     fi
@@ -92,7 +177,7 @@ YML
     fi
     sleep 1
   done
-  if ! curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+  if ! probe "$port"; then
     tail -50 "$home/logs/${CLUSTER_NAME:-instruct-embed}.log" >&2 || true
     pkill -f "opensearch.path.home=$home" || true
     die "OpenSearch did not answer in 180 s"
@@ -106,7 +191,7 @@ tests.cluster=127.0.0.1:$transport
 tests.clustername=instruct-embed
 PROPS
 
-  echo "OpenSearch is up at http://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
+  echo "OpenSearch is up at ${NODE_SCHEME:-http}://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
 }
 
 stop_node() {
@@ -181,5 +266,21 @@ PROPS
       stop_node "$1"
     fi
     ;;
-  *) die "usage: node.sh install|start|start-test|stop ..." ;;
+  start-secured)
+    [ $# -eq 5 ] || die "usage: node.sh start-secured DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP"
+    [ -f "$5" ] || die "missing $5"
+    # the demo installer insists on a strong password (OpenSearch 2.12+); this one guards a test node on loopback
+    SECURED_ADMIN_PASSWORD=${SECURED_ADMIN_PASSWORD:-Vq7tLm2-Instruct-Embed}
+    install_node "$1" "$2" "$3" "$4"
+    install_security "$1" "$5"
+    home=$(home_of "$1")
+    NODE_SETTINGS="$(cat "$1/security-settings.yml")" NODE_SCHEME=https \
+      NODE_CURL_ARGS="--cacert $home/config/root-ca.pem -u admin:$SECURED_ADMIN_PASSWORD" \
+      start_node "$1" 9400-9499 9500-9599
+    cat >>"$1/cluster.properties" <<PROPS
+tests.secured.admin_password=$SECURED_ADMIN_PASSWORD
+tests.secured.ca=$home/config/root-ca.pem
+PROPS
+    ;;
+  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|stop ..." ;;
 esac

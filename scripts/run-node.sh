@@ -25,7 +25,7 @@ fi
 echo "==> building the plugin and fetching OpenSearch 3.5.0 + k-NN 3.5.0.0 from Maven Central"
 (cd "$repo" && mvn -B -q package dependency:copy@fetch-test-node -DskipTests)
 "$here/node.sh" install "$node_dir" "$repo/target/dist/opensearch-3.5.0.zip" \
-  "$repo/target/dist/opensearch-knn-3.5.0.0.zip" "$repo/target/instruct-embed-0.1.0.zip"
+  "$repo/target/dist/opensearch-knn-3.5.0.0.zip" "$repo/target/instruct-embed-0.1.0+os3.5.0.zip"
 echo "==> starting the node"
 "$here/node.sh" start "$node_dir" 9200 9300
 
