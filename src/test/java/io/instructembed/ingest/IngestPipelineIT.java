@@ -1,6 +1,7 @@
 package io.instructembed.ingest;
 
 import io.instructembed.support.GoldenVectors;
+import io.instructembed.support.NodeCalls;
 import io.instructembed.support.GoldenVectors.Golden;
 import io.instructembed.support.Json;
 import org.opensearch.client.Request;
@@ -72,14 +73,6 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         return (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + index + "/_doc/" + id))).get("_source");
     }
 
-    private static float[] floats(Object list) {
-        List<?> values = (List<?>) list;
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).floatValue();
-        }
-        return out;
-    }
 
     private static String generated(Random random, int words) {
         StringBuilder text = new StringBuilder();
@@ -122,7 +115,7 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         }
         assertEquals(1030, count("it-bulk"));
         for (int i = 0; i < golden.size(); i++) {
-            float[] stored = floats(source("it-bulk", "ref-" + i).get("vec"));
+            float[] stored = NodeCalls.floats(source("it-bulk", "ref-" + i).get("vec"));
             double cosine = GoldenVectors.cosine(golden.get(i).vector(), stored);
             assertTrue("reference " + i + " cosine " + cosine, cosine >= 0.9999);
         }
@@ -224,8 +217,8 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         update.addParameter("refresh", "true");
         Map<String, Object> updated = entityAsMap(client().performRequest(update));
         assertEquals(3, updated.get("updated"));
-        float[] inPlace = floats(source("it-plain", "c").get("vec"));
-        float[] viaReindex = floats(source("it-final", "c").get("vec"));
+        float[] inPlace = NodeCalls.floats(source("it-plain", "c").get("vec"));
+        float[] viaReindex = NodeCalls.floats(source("it-final", "c").get("vec"));
         assertTrue(GoldenVectors.cosine(inPlace, viaReindex) > 0.99999);
     }
 
@@ -251,7 +244,7 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         index.setJsonEntity("{\"text\":" + Json.quote(golden.text()) + "}");
         Response response = client().performRequest(index);
         assertEquals(201, response.getStatusLine().getStatusCode());
-        double cosine = GoldenVectors.cosine(golden.vector(), floats(source("it-single", "1").get("vec")));
+        double cosine = GoldenVectors.cosine(golden.vector(), NodeCalls.floats(source("it-single", "1").get("vec")));
         assertTrue(String.format(Locale.ROOT, "cosine %.6f", cosine), cosine >= 0.9999);
     }
 }

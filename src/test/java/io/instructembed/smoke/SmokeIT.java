@@ -1,6 +1,7 @@
 package io.instructembed.smoke;
 
 import io.instructembed.support.GoldenVectors;
+import io.instructembed.support.NodeCalls;
 import io.instructembed.support.GoldenVectors.Golden;
 import io.instructembed.support.Json;
 import org.opensearch.Version;
@@ -52,7 +53,7 @@ public class SmokeIT extends OpenSearchRestTestCase {
         );
         Map<String, Object> embedded = entityAsMap(client().performRequest(embed));
         List<Map<String, Object>> embeddings = (List<Map<String, Object>>) embedded.get("embeddings");
-        assertTrue(GoldenVectors.cosine(query.vector(), floats(embeddings.get(0).get("vector"))) >= 0.9999);
+        assertTrue(GoldenVectors.cosine(query.vector(), NodeCalls.floats(embeddings.get(0).get("vector"))) >= 0.9999);
 
         // a bulk through the index's default pipeline stores the reference document vectors
         put("/_ingest/pipeline/smoke-embed",
@@ -73,7 +74,7 @@ public class SmokeIT extends OpenSearchRestTestCase {
         Map<String, Object> indexed = entityAsMap(client().performRequest(request));
         assertEquals(String.valueOf(indexed).substring(0, Math.min(1000, String.valueOf(indexed).length())), false, indexed.get("errors"));
         Map<String, Object> stored = entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_doc/0")));
-        float[] vector = floats(((Map<String, Object>) stored.get("_source")).get("text_vector"));
+        float[] vector = NodeCalls.floats(((Map<String, Object>) stored.get("_source")).get("text_vector"));
         assertTrue(GoldenVectors.cosine(documents.get(0).vector(), vector) >= 0.9999);
 
         // instruct_knn (model found from the index's pipeline) ranks a document's own text first
@@ -94,14 +95,5 @@ public class SmokeIT extends OpenSearchRestTestCase {
         request.setJsonEntity(json);
         Response response = client().performRequest(request);
         assertEquals(200, response.getStatusLine().getStatusCode());
-    }
-
-    private static float[] floats(Object list) {
-        List<?> values = (List<?>) list;
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).floatValue();
-        }
-        return out;
     }
 }
