@@ -7,8 +7,11 @@ import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.ModelService;
 import io.instructembed.pack.InputType;
 import io.instructembed.settings.InstructEmbedSettings;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.opensearch.action.get.MultiGetItemResponse;
 import org.opensearch.action.get.MultiGetRequest;
+import org.opensearch.action.get.MultiGetResponse;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractProcessor;
@@ -31,12 +34,17 @@ import java.util.function.Supplier;
  * Ingest processor {@code instruct_embedding}: embeds the mapped source fields of documents with
  * the model's document-side prompt and writes the vectors to the target fields. A lone string
  * becomes a vector; an array of strings becomes an array of {@code {text, vector}} objects (map it
- * as {@code nested}). Runs asynchronously, and a bulk becomes a few model calls rather than one per
- * document: every text of the batch goes to the model service together, which cuts them into
- * length-sorted inference batches. A bad document fails alone, with a reason naming the field.
+ * as {@code nested}). With {@code chunking}, each text is cut into chunks that the model takes
+ * whole, and the target gets one {@code {text, offsets, vector}} object per chunk. With
+ * {@code skip_existing}, fields whose stored fingerprint shows the same model, prompt, chunking and
+ * text keep their stored vectors. Runs asynchronously, and a bulk becomes a few model calls rather
+ * than one per document: every text (or chunk) of the batch goes to the model service together,
+ * which cuts them into length-sorted inference batches. A bad document fails alone, with a reason
+ * naming the field.
  */
 public final class InstructEmbeddingProcessor extends AbstractProcessor {
     public static final String TYPE = "instruct_embedding";
+    private static final Logger logger = LogManager.getLogger(InstructEmbeddingProcessor.class);
 
     /**
      * Texts per model-service call. A big bulk is split into several calls, so that other work
@@ -189,15 +197,30 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             then.run();
             return;
         }
-        client.get().multiGet(request, ActionListener.wrap(response -> {
-            MultiGetItemResponse[] items = response.getResponses();
-            for (int i = 0; i < items.length; i++) {
-                if (items[i].isFailed() == false && items[i].getResponse().isExists()) {
-                    asked.get(i).reuseFrom(items[i].getResponse().getSourceAsMap());
+        // Not ActionListener.wrap: an exception thrown while embedding must not run the batch a second time.
+        client.get().multiGet(request, new ActionListener<>() {
+            @Override
+            public void onResponse(MultiGetResponse response) {
+                try {
+                    MultiGetItemResponse[] items = response.getResponses();
+                    for (int i = 0; i < items.length; i++) {
+                        if (items[i].isFailed() == false && items[i].getResponse().isExists()) {
+                            asked.get(i).reuseFrom(items[i].getResponse().getSourceAsMap());
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    logger.debug("reading the stored vectors failed; embedding the rest of the batch", e);
                 }
+                then.run();
             }
-            then.run();
-        }, e -> then.run()));  // reuse is an optimisation: without the stored documents, embed everything
+
+            @Override
+            public void onFailure(Exception e) {
+                // reuse is an optimisation: without the stored documents, embed everything
+                logger.debug("looking up stored vectors failed; embedding the whole batch", e);
+                then.run();
+            }
+        });
     }
 
     private void embedPending(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
@@ -358,8 +381,19 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         }));
     }
 
-    /** Writes a document's vectors, all of them or (when a text is too long) none. */
+    /**
+     * Writes a document's vectors, all of them or (when a text is too long) none. A document that
+     * cannot take them (a target path that collides with its other fields) fails alone.
+     */
     private void write(Pending document, List<Embedding> embeddings) {
+        try {
+            writeVectors(document, embeddings);
+        } catch (RuntimeException e) {
+            fail(document.wrapper, e);
+        }
+    }
+
+    private void writeVectors(Pending document, List<Embedding> embeddings) {
         if (truncate == false) {
             int next = 0;
             for (int f = 0; f < document.fields.size(); f++) {

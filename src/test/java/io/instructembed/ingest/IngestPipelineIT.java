@@ -222,6 +222,25 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         assertTrue(GoldenVectors.cosine(inPlace, viaReindex) > 0.99999);
     }
 
+    @SuppressWarnings("unchecked")
+    public void testATargetPathThatCollidesWithTheDocumentFailsOnlyThatDocument() throws IOException {
+        put("/_ingest/pipeline/it-collide", "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL
+            + "\",\"field_map\":{\"text\":\"meta.vec\"}}}]}");
+        put("/it-collide", "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"it-collide\"}}");
+        // the second document's "meta" is a string: its vector has nowhere to go
+        Map<String, Object> response = bulk(
+            "it-collide",
+            List.of("fine", "collides", "also-fine"),
+            List.of("{\"text\":\"one\"}", "{\"text\":\"two\",\"meta\":\"a string\"}", "{\"text\":\"three\"}")
+        );
+        List<Map<String, Object>> items = (List<Map<String, Object>>) response.get("items");
+        List<Integer> statuses = items.stream().map(item -> (Integer) ((Map<String, Object>) item.get("index")).get("status")).toList();
+        assertEquals(List.of(201, 400, 201), statuses);
+        String reason = (String) ((Map<String, Object>) ((Map<String, Object>) items.get(1).get("index")).get("error")).get("reason");
+        assertTrue(reason, reason.contains("meta.vec"));
+        assertEquals(2, count("it-collide"));
+    }
+
     public void testDimensionMismatchFailsTheDocumentNamingBothSizes() throws IOException {
         createPipeline("it-dims", ",\"ignore_missing\":true");
         createIndex("it-dims", "\"index.default_pipeline\":\"it-dims\"", 768);
