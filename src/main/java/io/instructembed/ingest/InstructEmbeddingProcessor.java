@@ -113,11 +113,6 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         return fieldMap;
     }
 
-    /** The chunking options as configured (max_tokens may still be the pack's default), or null. */
-    public ChunkingOptions chunking() {
-        return chunking;
-    }
-
     @Override
     public IngestDocument execute(IngestDocument document) {
         // The ingest service calls the asynchronous form; inference must never block its thread.

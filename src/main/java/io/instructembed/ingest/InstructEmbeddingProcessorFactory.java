@@ -87,7 +87,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             chunking,
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
             skipExisting,
-            new EmbeddingFingerprint(manifest, task, chunking == null ? null : resolvedForFingerprint(chunking, service, pack, task)),
+            new EmbeddingFingerprint(manifest, task, chunking),
             client,
             service,
             clusterService.get()
@@ -95,35 +95,21 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
     }
 
     /**
-     * The chunking options as they will be applied (the default size filled in where the pack's
-     * tokenizer can tell it), so that naming the default explicitly does not re-embed everything.
-     */
-    private static ChunkingOptions resolvedForFingerprint(ChunkingOptions chunking, ModelService service, ModelPack pack, String task) {
-        if (chunking.maxTokens() != null || pack.state() != PackState.AVAILABLE) {
-            return chunking;
-        }
-        try {
-            return chunking.resolve(service.chunkBudget(pack.id(), task), pack.id());
-        } catch (IOException | RuntimeException e) {
-            return chunking;
-        }
-    }
-
-    /**
-     * Reads the {@code chunking} object and checks {@code max_tokens} against what the pack takes
-     * after its document prompt, counted with the pack's tokenizer. A pack whose weights are not
-     * installed yet is checked against its max tokens only; the exact check then runs when its
-     * documents are chunked.
+     * Reads the {@code chunking} object and resolves {@code max_tokens} against what the pack takes
+     * after its document prompt, counted with the pack's tokenizer: the default filled in, a larger
+     * value refused. Resolved options also give the fingerprint of skip_existing, so that naming the
+     * default size explicitly does not re-embed everything. A pack whose weights are not installed
+     * yet is checked against its max tokens only; the exact check then runs when its documents are
+     * chunked.
      */
     private static ChunkingOptions chunking(String tag, Object raw, ModelService service, ModelPack pack, String task) {
         String type = InstructEmbeddingProcessor.TYPE;
         try {
             ChunkingOptions options = ChunkingOptions.parse(raw);
             if (pack.state() == PackState.AVAILABLE) {
-                options.resolve(service.chunkBudget(pack.id(), task), pack.id());
-            } else {
-                options.resolve(pack.manifest().maxTokens(), pack.id());
+                return options.resolve(service.chunkBudget(pack.id(), task), pack.id());
             }
+            options.resolve(pack.manifest().maxTokens(), pack.id());
             return options;
         } catch (IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", e.getMessage());

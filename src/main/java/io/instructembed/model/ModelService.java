@@ -42,8 +42,8 @@ public final class ModelService implements Closeable {
     private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
     private final QueryVectorCache queryCache;
     private final SchedulerConfig schedulerConfig;
-    /** Per pack (a fixed set): chunking totals, kept across loads. */
-    private final ConcurrentHashMap<String, IngestCounters> chunking = new ConcurrentHashMap<>();
+    /** Per pack (a fixed set): ingest totals (chunking, skip_existing), kept across loads. */
+    private final ConcurrentHashMap<String, IngestCounters> ingestTotals = new ConcurrentHashMap<>();
     /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt. */
     private final ConcurrentHashMap<String, Integer> chunkBudgets = new ConcurrentHashMap<>();
 
@@ -172,8 +172,7 @@ public final class ModelService implements Closeable {
         if (model != null) {
             return chunkBudget(pack, task, model::tokenize);
         }
-        String key = modelId + '\u0000' + task;
-        Integer known = chunkBudgets.get(key);
+        Integer known = chunkBudgets.get(budgetKey(pack, task));
         if (known != null) {
             return known;
         }
@@ -183,24 +182,28 @@ public final class ModelService implements Closeable {
     }
 
     private int chunkBudget(ModelPack pack, String task, java.util.function.Function<String, TokenizedText> tokenizer) {
-        return chunkBudgets.computeIfAbsent(pack.id() + '\u0000' + task, key -> {
+        return chunkBudgets.computeIfAbsent(budgetKey(pack, task), key -> {
             int promptTokens = tokenizer.apply(renderDocument(pack, "", task)).length();
             return Math.max(1, pack.manifest().maxTokens() - promptTokens);
         });
+    }
+
+    private static String budgetKey(ModelPack pack, String task) {
+        return pack.id() + '\u0000' + task;
     }
 
     private static String renderDocument(ModelPack pack, String text, String task) {
         return pack.manifest().render(List.of(text), InputType.DOCUMENT, task, null).get(0);
     }
 
-    /** The chunking totals of a pack on this node. */
+    /** The ingest totals of a pack on this node. */
     public IngestCounters ingestCounters(String modelId) {
-        return chunking.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
+        return ingestTotals.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
     }
 
-    /** The chunking totals of a pack, or null when nothing was chunked with it on this node. */
+    /** The ingest totals of a pack, or null when it has none on this node yet. */
     public IngestCounters ingestCountersIfAny(String modelId) {
-        return chunking.get(modelId);
+        return ingestTotals.get(modelId);
     }
 
     /**

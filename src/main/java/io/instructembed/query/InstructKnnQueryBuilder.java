@@ -7,6 +7,7 @@ import io.instructembed.pack.InputType;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.join.ScoreMode;
 import org.apache.lucene.util.SetOnce;
+import org.opensearch.common.CheckedFunction;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.ParsingException;
@@ -74,10 +75,6 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
     private final Supplier<float[]> pendingVector;
     /** Whether the field is a nested chunk field (found during the rewrite, with the vector). */
     private final boolean nestedChunks;
-
-    public InstructKnnQueryBuilder(String fieldName, String queryText, String task, String instruction, String modelId, Map<String, Object> knnOptions) {
-        this(fieldName, queryText, task, instruction, modelId, knnOptions, null, null, false);
-    }
 
     public InstructKnnQueryBuilder(
         String fieldName,
@@ -305,15 +302,8 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return new InnerHitBuilder(field).setSize(1)
                 .setFetchSourceContext(new FetchSourceContext(true, null, new String[] { field + "." + VectorFieldMappings.ARRAY_VECTOR }));
         }
-        XContentBuilder json = JsonXContent.contentBuilder().map(options);
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
-                registry,
-                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                BytesReference.bytes(json).streamInput()
-            )
-        ) {
-            InnerHitBuilder builder = InnerHitBuilder.fromXContent(parser);
+        try {
+            InnerHitBuilder builder = parseJson(JsonXContent.contentBuilder().map(options), registry, InnerHitBuilder::fromXContent);
             if (builder.getName() == null) {
                 builder.setName(field);
             }
@@ -389,6 +379,15 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             json.field(NAME_FIELD.getPreferredName(), knnName);
         }
         json.endObject().endObject().endObject();
+        return parseJson(json, registry, parser -> {
+            parser.nextToken();
+            return parseInnerQueryBuilder(parser);
+        });
+    }
+
+    /** Hands JSON we built to another component's own parser (k-NN's query, OpenSearch's inner hits), so both check it as they always do. */
+    private static <T> T parseJson(XContentBuilder json, NamedXContentRegistry registry, CheckedFunction<XContentParser, T, IOException> parse)
+        throws IOException {
         try (
             XContentParser parser = JsonXContent.jsonXContent.createParser(
                 registry,
@@ -396,8 +395,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                 BytesReference.bytes(json).streamInput()
             )
         ) {
-            parser.nextToken();
-            return parseInnerQueryBuilder(parser);
+            return parse.apply(parser);
         }
     }
 
