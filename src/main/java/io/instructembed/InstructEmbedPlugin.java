@@ -1,7 +1,14 @@
 package io.instructembed;
 
+import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextFieldMapper;
+import io.instructembed.field.InstructTextMappingTransformer;
+import io.instructembed.field.InstructTextSourceFilter;
+import io.instructembed.field.InstructVectorTypeParser;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
+import io.instructembed.ingest.InstructTextProcessor;
+import io.instructembed.ingest.InstructTextProcessorFactory;
 import io.instructembed.model.CudaSupport;
 import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
@@ -43,7 +50,11 @@ import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.action.support.ActionFilter;
+import org.opensearch.index.mapper.Mapper;
+import org.opensearch.index.mapper.MappingTransformer;
 import org.opensearch.plugins.IngestPlugin;
+import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.repositories.RepositoriesService;
@@ -63,7 +74,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
-public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin {
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, MapperPlugin {
     public static final String NAME = "instruct-embed";
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
@@ -72,6 +83,16 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private static final int ROUND_TEXTS = 256;
 
     private volatile ModelService modelService;
+    private volatile ClusterService clusterService;
+    private volatile Client client;
+    // One of each for the node: pipelines, system pipelines and the mapping transformer all build processors with them.
+    private final InstructEmbeddingProcessorFactory embeddingFactory = new InstructEmbeddingProcessorFactory(
+        this::modelService,
+        () -> clusterService,
+        () -> client
+    );
+    private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
+    private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService);
 
     @Override
     public Collection<Object> createComponents(
@@ -87,6 +108,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
+        this.clusterService = clusterService;
+        this.client = client;
         NativeLibraries.configureDjl(environment.tmpDir());
         Settings settings = environment.settings();
         PackRegistry packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
@@ -171,10 +194,32 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         // Called before createComponents: the factory reaches the service once pipelines are built.
+        return Map.of(InstructEmbeddingProcessor.TYPE, embeddingFactory);
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getSystemIngestProcessors(Processor.Parameters parameters) {
+        return Map.of(InstructTextProcessor.TYPE, instructTextFactory);
+    }
+
+    @Override
+    public Map<String, Mapper.TypeParser> getMappers() {
         return Map.of(
-            InstructEmbeddingProcessor.TYPE,
-            new InstructEmbeddingProcessorFactory(this::modelService, () -> parameters.ingestService.getClusterService(), () -> parameters.client)
+            InstructTextField.CONTENT_TYPE,
+            InstructTextFieldMapper.PARSER,
+            InstructVectorTypeParser.CONTENT_TYPE,
+            new InstructVectorTypeParser()
         );
+    }
+
+    @Override
+    public List<MappingTransformer> getMappingTransformers() {
+        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory));
+    }
+
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(sourceFilter);
     }
 
     private ModelService modelService() {

@@ -1,5 +1,6 @@
 package io.instructembed.query;
 
+import io.instructembed.field.InstructTextField;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
 import io.instructembed.model.ModelService;
@@ -243,7 +244,11 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return vector == null ? this : finalQuery(vector, nestedChunks, context.getXContentRegistry());
         }
         ModelService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
-        String model = modelId != null ? modelId : resolveModel(context);
+        InstructTextField textField = instructTextField(context);
+        if (textField != null && fieldName.equals(textField.target()) == false) {
+            return onVectorsOf(textField);
+        }
+        String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(context);
         boolean nested = checkField(context, model, service.usablePack(model).manifest().dimensions());
         if (innerHits != null && nested == false) {
             throw new IllegalArgumentException(
@@ -311,6 +316,44 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[" + NAME + "] [inner_hits] " + e.getMessage(), e);
         }
+    }
+
+    /** The instruct_text field this query is on (or on one of its vector sub-fields), from the searched indices' mappings. */
+    private InstructTextField instructTextField(QueryRewriteContext context) {
+        QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
+        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
+        if (coordinator != null && coordinator.getSearchRequest() != null) {
+            return QueryModelResolver.instructText(modelResolver.state(), modelResolver.concreteIndices(coordinator.getSearchRequest()), fieldName);
+        }
+        QueryShardContext shard = context.convertToShardContext();
+        if (shard != null) {
+            return QueryModelResolver.instructText(modelResolver.state(), new String[] { shard.index().getName() }, fieldName);
+        }
+        return null;
+    }
+
+    /**
+     * This query moved onto the sub-field that holds the field's vectors, with the field's model:
+     * a query on {@code body} runs on {@code body_instruct.chunks} (best chunk per document) or on
+     * {@code body_instruct.vector}. A {@code model_id} given by the user must be the field's.
+     */
+    private InstructKnnQueryBuilder onVectorsOf(InstructTextField field) {
+        modelOf(field);
+        // a query on the chunk vectors themselves also goes through the nested field: documents, not chunks, are ranked
+        InstructKnnQueryBuilder moved = new InstructKnnQueryBuilder(field.target(), queryText, task, instruction, field.modelId(), knnOptions, innerHits);
+        moved.queryName(queryName);
+        moved.boost(boost);
+        return moved;
+    }
+
+    private String modelOf(InstructTextField field) {
+        if (modelId != null && modelId.equals(field.modelId()) == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [model_id] [" + modelId + "] differs from the model [" + field.modelId() + "] that embeds instruct_text field ["
+                    + field.path() + "]; leave [model_id] out"
+            );
+        }
+        return field.modelId();
     }
 
     private String resolveModel(QueryRewriteContext context) {

@@ -1,10 +1,14 @@
 package io.instructembed.query;
 
+import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextFields;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
+import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.action.IndicesRequest;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.ingest.IngestMetadata;
@@ -75,6 +79,55 @@ public final class QueryModelResolver {
             );
         }
         return indicesByModel.firstKey();
+    }
+
+    /**
+     * The {@code instruct_text} field that a query on {@code field} is about, in the searched
+     * indices: the text field itself, or one of the sub-fields that hold its vectors. Null when no
+     * index declares it. The indices must agree (same model, same chunking), since one query vector
+     * runs on all of them; an index that maps {@code field} some other way is a 400 as well.
+     */
+    public static InstructTextField instructText(ClusterState state, String[] indices, String field) {
+        TreeMap<String, TreeSet<String>> indicesByField = new TreeMap<>();
+        Map<String, InstructTextField> byKey = new TreeMap<>();
+        TreeSet<String> otherwise = new TreeSet<>();
+        for (String index : indices) {
+            IndexMetadata metadata = state.metadata().index(index);
+            MappingMetadata mapping = metadata == null ? null : metadata.mapping();
+            if (mapping == null) {
+                continue;
+            }
+            Map<String, Object> source = mapping.sourceAsMap();
+            InstructTextField found = null;
+            for (InstructTextField candidate : InstructTextFields.of(source)) {
+                if (field.equals(candidate.path()) || field.equals(candidate.target()) || field.equals(candidate.vectorPath())) {
+                    found = candidate;
+                }
+            }
+            if (found != null) {
+                String key = "model [" + found.modelId() + "]" + (found.chunked() ? " chunked" : " unchunked");
+                byKey.put(key, found);
+                indicesByField.computeIfAbsent(key, k -> new TreeSet<>()).add(index);
+            } else if (VectorFieldMappings.fromMapping(source).isMapped(field)) {
+                otherwise.add(index);
+            }
+        }
+        if (byKey.isEmpty()) {
+            return null;
+        }
+        if (byKey.size() > 1) {
+            throw new IllegalArgumentException(
+                "[instruct_knn] field [" + field + "] is an instruct_text field embedded differently in the searched indices "
+                    + indicesByField + ": one query vector cannot search them all; search them separately"
+            );
+        }
+        if (otherwise.isEmpty() == false) {
+            throw new IllegalArgumentException(
+                "[instruct_knn] field [" + field + "] is an instruct_text field in " + indicesByField.firstEntry().getValue()
+                    + " but mapped otherwise in " + otherwise + ": search them separately"
+            );
+        }
+        return byKey.values().iterator().next();
     }
 
     /** Model ids of the pipeline's instruct_embedding processors that write {@code field}. */

@@ -1,0 +1,55 @@
+package io.instructembed.field;
+
+import io.instructembed.mapping.VectorFieldMappings;
+
+import java.util.Map;
+
+/**
+ * One {@code instruct_text} field of a mapping, as its mapping source declares it, and the names of
+ * the sub-fields that hold its vectors. Those live in a sibling object {@code <field>_instruct}
+ * (added by {@link InstructTextMappingTransformer}): {@code <field>_instruct.chunks}, nested
+ * {@code {text, offsets, vector}} objects, when the field is chunked (the default), or
+ * {@code <field>_instruct.vector}, one {@code knn_vector}, when {@code "chunking": false}.
+ *
+ * @param path      the field's full dotted path
+ * @param modelId   the pack that embeds it
+ * @param task      a symmetric task for the document side, or null
+ * @param chunking  null when chunking is off; else the chunking options as written ({} for the defaults)
+ * @param vector    the k-NN options of the vector sub-field as written (never null)
+ * @param skipExisting whether unchanged texts keep their stored vectors
+ */
+public record InstructTextField(
+    String path,
+    String modelId,
+    String task,
+    Map<String, Object> chunking,
+    Map<String, Object> vector,
+    boolean skipExisting
+) {
+    public static final String CONTENT_TYPE = "instruct_text";
+    /** Suffix of the sibling object that holds a field's vectors. */
+    public static final String SIBLING_SUFFIX = "_instruct";
+    static final String CHUNKS = "chunks";
+
+    public boolean chunked() {
+        return chunking != null;
+    }
+
+    /** The sibling object's full path: {@code body_instruct} for {@code body}. */
+    public String siblingPath() {
+        return path + SIBLING_SUFFIX;
+    }
+
+    /**
+     * Where the embedding processor writes: the nested chunk field, or the vector itself. An
+     * {@code instruct_knn} query on the text field runs on this path.
+     */
+    public String target() {
+        return siblingPath() + "." + (chunked() ? CHUNKS : VectorFieldMappings.ARRAY_VECTOR);
+    }
+
+    /** The full path of the knn_vector that holds the vectors (inside the nested chunks when chunked). */
+    public String vectorPath() {
+        return chunked() ? target() + "." + VectorFieldMappings.ARRAY_VECTOR : target();
+    }
+}
