@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Retrieval quality of instruct-embed on a BEIR-format dataset, end to end on a real node.
 
-Indexes corpus.jsonl through an instruct_embedding pipeline (documents: title + " " + text, as
-MTEB does), runs every test query of qrels/test.tsv as an instruct_knn query with the retrieval
-task, and prints NDCG@10 and Recall@100. Python 3 standard library only; talks to the node over
-loopback HTTP.
+Indexes corpus.jsonl (documents: title + " " + text, as MTEB does), runs every test query of
+qrels/test.tsv as an instruct_knn query with the retrieval task, and prints NDCG@10 and
+Recall@100. Python 3 standard library only; talks to the node over loopback HTTP.
+
+--forms picks how documents are embedded, several in one run for a like-for-like comparison:
+  pipeline          an instruct_embedding pipeline into a knn_vector field (the default)
+  field             an instruct_text field (one mapping line; chunking on, its default)
+  field-unchunked   an instruct_text field with "chunking": false
 
     python3 bench/beir_eval.py --data ../shared/eval-data/scifact --model bge-small-en-v1.5
+    python3 bench/beir_eval.py --data ../shared/eval-data/scifact --forms pipeline,field,field-unchunked
 
 Start a node first (scripts/run-node.sh). A benchmark, not a CI test: SciFact takes minutes.
 """
@@ -73,34 +78,65 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep an existing index instead of re-indexing")
     parser.add_argument("--bulk-size", type=int, default=128)
     parser.add_argument("--ef-search", type=int, default=512)
+    parser.add_argument("--forms", default="pipeline", help="comma-separated: pipeline, field, field-unchunked")
     args = parser.parse_args()
-
-    index = args.index or f"beir-{args.model}"
-    pipeline = f"{index}-embed"
     corpus = read_jsonl(os.path.join(args.data, "corpus.jsonl"))
     queries = {q["_id"]: q["text"] for q in read_jsonl(os.path.join(args.data, "queries.jsonl"))}
     qrels = read_qrels(os.path.join(args.data, "qrels", "test.tsv"))
     dims = call(args.url, "GET", f"/_plugins/_instruct_embed/models/{args.model}")["dimensions"]
+    print(f"dataset      {os.path.basename(os.path.normpath(args.data))}: {len(corpus)} documents, {len(qrels)} test queries")
+    print(f"model        {args.model} ({dims} d), task {args.task}, lucene HNSW m 16, ef_construction 512, ef_search {args.ef_search}")
+    results = {}
+    for form in args.forms.split(","):
+        results[form] = run_form(args, form.strip(), corpus, queries, qrels, dims)
+    if len(results) > 1:
+        base = next(iter(results))
+        print()
+        print(f"| form | NDCG@10 | Recall@100 | docs/s | docs/s vs {base} |")
+        print("| --- | --- | --- | --- | --- |")
+        for form, r in results.items():
+            ratio = f"{r['docs_per_s'] / results[base]['docs_per_s']:.2f}x" if r["docs_per_s"] and results[base]["docs_per_s"] else "-"
+            rate = f"{r['docs_per_s']:.1f}" if r["docs_per_s"] else "-"
+            print(f"| {form} | {r['ndcg']:.2f} | {r['recall']:.2f} | {rate} | {ratio} |")
 
+
+KNN_METHOD = {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil", "parameters": {"m": 16, "ef_construction": 512}}
+
+
+def create_index(args, form, index, dims):
+    """The index for one form; returns the field instruct_knn queries."""
+    settings = {"index.knn": True, "number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
+    if form == "pipeline":
+        pipeline = f"{index}-embed"
+        call(args.url, "PUT", f"/_ingest/pipeline/{pipeline}", {
+            "processors": [{"instruct_embedding": {"model_id": args.model, "field_map": {"content": "content_vector"}}}]})
+        settings["index.default_pipeline"] = pipeline
+        call(args.url, "PUT", f"/{index}", {"settings": settings, "mappings": {"properties": {
+            "content": {"type": "text"},
+            "content_vector": {"type": "knn_vector", "dimension": dims, "method": KNN_METHOD}}}})
+        return "content_vector"
+    if form in ("field", "field-unchunked"):
+        field = {"type": "instruct_text", "model_id": args.model, "vector": {"method": KNN_METHOD}}
+        if form == "field-unchunked":
+            field["chunking"] = False
+        call(args.url, "PUT", f"/{index}", {"settings": settings, "mappings": {"properties": {"content": field}}})
+        return "content"
+    raise SystemExit(f"unknown form [{form}]: pipeline, field or field-unchunked")
+
+
+def run_form(args, form, corpus, queries, qrels, dims):
+    index = (args.index or f"beir-{args.model}") + ("" if form == "pipeline" else f"-{form}")
     exists = True
     try:
         call(args.url, "GET", f"/{index}/_count")
     except SystemExit:
         exists = False
     index_seconds = None
+    field = "content_vector" if form == "pipeline" else "content"
     if not (args.reuse and exists):
         if exists:
             call(args.url, "DELETE", f"/{index}")
-        call(args.url, "PUT", f"/_ingest/pipeline/{pipeline}", {
-            "processors": [{"instruct_embedding": {"model_id": args.model, "field_map": {"content": "content_vector"}}}]})
-        call(args.url, "PUT", f"/{index}", {
-            "settings": {"index.knn": True, "index.default_pipeline": pipeline, "number_of_shards": 1,
-                         "number_of_replicas": 0, "refresh_interval": "-1"},
-            "mappings": {"properties": {
-                "content": {"type": "text"},
-                "content_vector": {"type": "knn_vector", "dimension": dims, "method": {
-                    "name": "hnsw", "engine": "lucene", "space_type": "cosinesimil",
-                    "parameters": {"m": 16, "ef_construction": 512}}}}}})
+        field = create_index(args, form, index, dims)
         start = time.time()
         for i in range(0, len(corpus), args.bulk_size):
             lines = []
@@ -112,7 +148,7 @@ def main():
             if result.get("errors"):
                 bad = [it for it in result["items"] if it["index"].get("error")][:3]
                 raise SystemExit(f"bulk errors: {bad}")
-            print(f"\rindexed {min(i + args.bulk_size, len(corpus))}/{len(corpus)}", end="", file=sys.stderr, flush=True)
+            print(f"\r{form}: indexed {min(i + args.bulk_size, len(corpus))}/{len(corpus)}", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
         index_seconds = time.time() - start
         call(args.url, "POST", f"/{index}/_refresh")
@@ -122,9 +158,12 @@ def main():
 
     ndcgs, recalls, latencies = [], [], []
     for qid, relevant in sorted(qrels.items()):
-        body = {"size": 100, "_source": False, "query": {"instruct_knn": {"content_vector": {
+        body = {"size": 100, "_source": False, "query": {"instruct_knn": {field: {
             "query_text": queries[qid], "task": args.task, "k": 100,
             "method_parameters": {"ef_search": args.ef_search}}}}}
+        if form == "field":
+            # best chunk per document; the chunk itself is not needed here
+            body["query"]["instruct_knn"][field]["inner_hits"] = {"size": 0}
         start = time.time()
         hits = call(args.url, "POST", f"/{index}/_search", body)["hits"]["hits"]
         latencies.append(time.time() - start)
@@ -133,13 +172,14 @@ def main():
         recalls.append(recall_at(ranked, relevant, 100))
 
     latencies.sort()
-    print(f"dataset      {os.path.basename(os.path.normpath(args.data))}: {len(corpus)} documents, {len(qrels)} test queries")
-    print(f"model        {args.model} ({dims} d), task {args.task}, lucene HNSW ef_search {args.ef_search}")
+    print(f"\n[{form}] index {index}")
     if index_seconds is not None:
         print(f"indexing     {index_seconds:.1f} s, {len(corpus) / index_seconds:.1f} docs/s (bulk size {args.bulk_size}, one client)")
     print(f"query        median {1000 * latencies[len(latencies) // 2]:.1f} ms over REST (first run embeds; repeats hit the cache)")
     print(f"NDCG@10      {100 * sum(ndcgs) / len(ndcgs):.2f}")
     print(f"Recall@100   {100 * sum(recalls) / len(recalls):.2f}")
+    return {"ndcg": 100 * sum(ndcgs) / len(ndcgs), "recall": 100 * sum(recalls) / len(recalls),
+            "docs_per_s": len(corpus) / index_seconds if index_seconds else None}
 
 
 if __name__ == "__main__":
