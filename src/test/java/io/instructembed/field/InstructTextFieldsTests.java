@@ -1,0 +1,147 @@
+package io.instructembed.field;
+
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reading instruct_text fields from mapping sources, the sub-fields the transformer derives from
+ * them, and which returned-source paths the response filter leaves out.
+ */
+public class InstructTextFieldsTests extends OpenSearchTestCase {
+
+    private static Map<String, Object> mutable(Map<String, Object> map) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        map.forEach((k, v) -> copy.put(k, v instanceof Map<?, ?> m ? mutable(cast(m)) : v));
+        return copy;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> map) {
+        return (Map<String, Object>) map;
+    }
+
+    public void testFindsFieldsInObjectsAndTypeWrappedMappings() {
+        Map<String, Object> mapping = Map.of(
+            "_doc",
+            Map.of(
+                "properties",
+                Map.of(
+                    "title", Map.of("type", "text"),
+                    "meta", Map.of("properties", Map.of("summary", Map.of("type", "instruct_text", "model_id", "m", "chunking", false))),
+                    "body", Map.of("type", "instruct_text", "model_id", "m", "task", "similarity", "skip_existing", false)
+                )
+            )
+        );
+        List<InstructTextField> fields = InstructTextFields.of(mapping);
+        assertEquals(2, fields.size());
+        InstructTextField summary = fields.stream().filter(f -> f.path().equals("meta.summary")).findFirst().orElseThrow();
+        assertFalse(summary.chunked());
+        assertEquals("meta.summary_instruct.vector", summary.target());
+        assertEquals("meta.summary_instruct.vector", summary.vectorPath());
+        assertTrue(summary.skipExisting());
+        InstructTextField body = fields.stream().filter(f -> f.path().equals("body")).findFirst().orElseThrow();
+        assertTrue(body.chunked());
+        assertEquals(Map.of(), body.chunking());
+        assertEquals("body_instruct.chunks", body.target());
+        assertEquals("body_instruct.chunks.vector", body.vectorPath());
+        assertEquals("similarity", body.task());
+        assertFalse(body.skipExisting());
+    }
+
+    public void testFieldsInsideNestedAreReportedSoTheyCanBeRefused() {
+        Map<String, Object> mapping = Map.of(
+            "properties",
+            Map.of("parts", Map.of("type", "nested", "properties", Map.of("body", Map.of("type", "instruct_text", "model_id", "m"))))
+        );
+        assertTrue(InstructTextFields.of(mapping).isEmpty());
+        List<InstructTextFields.Found> found = InstructTextFields.find(mapping);
+        assertEquals(1, found.size());
+        assertTrue(found.get(0).insideNested());
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testSiblingMappingFromThePack() {
+        InstructTextField chunked = new InstructTextField("body", "m", null, Map.of(), Map.of(), true);
+        Map<String, Object> sibling = InstructTextMappingTransformer.siblingMapping(chunked, 1792, "");
+        Map<String, Object> properties = (Map<String, Object>) sibling.get("properties");
+        assertEquals(List.of("chunks", "chunks_fingerprint"), List.copyOf(properties.keySet()));
+        Map<String, Object> chunks = (Map<String, Object>) properties.get("chunks");
+        assertEquals("nested", chunks.get("type"));
+        Map<String, Object> vector = (Map<String, Object>) ((Map<String, Object>) chunks.get("properties")).get("vector");
+        assertEquals(InstructVectorTypeParser.CONTENT_TYPE, vector.get("type"));
+        assertEquals(1792, vector.get("dimension"));
+        assertEquals(Map.of("name", "hnsw", "engine", "lucene", "space_type", "cosinesimil"), vector.get("method"));
+
+        InstructTextField flat = new InstructTextField("body", "m", null, null, Map.of(), true);
+        Map<String, Object> flatProperties = (Map<String, Object>) InstructTextMappingTransformer.siblingMapping(flat, 384, "").get("properties");
+        assertEquals(List.of("vector", "vector_fingerprint"), List.copyOf(flatProperties.keySet()));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testVectorOptionsMergeIntoTheMethod() {
+        Map<String, Object> method = InstructTextMappingTransformer.method(
+            Map.of("space_type", "innerproduct", "encoder", Map.of("name", "sq"), "method", Map.of("parameters", Map.of("m", 32))),
+            ""
+        );
+        assertEquals("hnsw", method.get("name"));
+        assertEquals("lucene", method.get("engine"));
+        assertEquals("innerproduct", method.get("space_type"));
+        assertEquals(Map.of("m", 32, "encoder", Map.of("name", "sq")), method.get("parameters"));
+        // a user who names another engine gets it
+        assertEquals("faiss", InstructTextMappingTransformer.method(Map.of("method", Map.of("engine", "faiss")), "").get("engine"));
+        MapperParsingException e = expectThrows(
+            MapperParsingException.class,
+            () -> InstructTextMappingTransformer.method(Map.of("space_type", "l2", "method", Map.of("space_type", "innerproduct")), "field [b]: ")
+        );
+        assertTrue(e.getMessage(), e.getMessage().contains("[vector.space_type]"));
+        expectThrows(MapperParsingException.class, () -> InstructTextMappingTransformer.method(Map.of("method", "hnsw"), ""));
+    }
+
+    public void testMapperParametersAreCheckedByName() {
+        assertEquals(Boolean.FALSE, InstructTextFieldMapper.parseChunking(false));
+        assertEquals(Map.of("max_tokens", 128), InstructTextFieldMapper.parseChunking(Map.of("max_tokens", 128)));
+        IllegalArgumentException unknown = expectThrows(IllegalArgumentException.class, () -> InstructTextFieldMapper.parseChunking(Map.of("size", 1)));
+        assertTrue(unknown.getMessage().startsWith("[chunking] has no option [size]"));
+        expectThrows(IllegalArgumentException.class, () -> InstructTextFieldMapper.parseChunking(7));
+        IllegalArgumentException dimension = expectThrows(
+            IllegalArgumentException.class,
+            () -> InstructTextFieldMapper.parseVector(Map.of("dimension", 3))
+        );
+        assertTrue(dimension.getMessage().contains("the dimension comes from the model"));
+    }
+
+    public void testTransformerRefusesAReservedSiblingAndAcceptsAReadBack() {
+        InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(() -> {
+            throw new AssertionError("packs are not consulted before the reserved name is checked");
+        }, () -> null);
+        Map<String, Object> mapping = mutable(
+            Map.of("properties", Map.of("body", Map.of("type", "instruct_text", "model_id", "m"), "body_instruct", Map.of("type", "keyword")))
+        );
+        Exception[] failure = new Exception[1];
+        transformer.transform(mapping, null, ActionListener.wrap(r -> fail("accepted"), e -> failure[0] = e));
+        assertTrue(failure[0].getMessage(), failure[0].getMessage().contains("[body_instruct] is reserved"));
+    }
+
+    public void testResponsesLeaveVectorsOutUnlessAskedFor() {
+        List<String> vectors = List.of("body_instruct.chunks.vector");
+        FetchSourceContext none = InstructTextSourceFilter.filter(null, vectors);
+        assertArrayEquals(new String[] { "body_instruct.chunks.vector" }, none.excludes());
+        FetchSourceContext own = InstructTextSourceFilter.filter(new FetchSourceContext(true, new String[] { "title" }, new String[] { "x" }), vectors);
+        assertArrayEquals(new String[] { "title" }, own.includes());
+        assertArrayEquals(new String[] { "x", "body_instruct.chunks.vector" }, own.excludes());
+        FetchSourceContext asked = new FetchSourceContext(true, new String[] { "body_instruct" }, new String[0]);
+        assertSame(asked, InstructTextSourceFilter.filter(asked, vectors));
+        FetchSourceContext wildcard = InstructTextSourceFilter.filter(new FetchSourceContext(true, new String[] { "*" }, new String[0]), vectors);
+        assertArrayEquals(new String[] { "body_instruct.chunks.vector" }, wildcard.excludes());
+        FetchSourceContext off = new FetchSourceContext(false);
+        assertSame(off, InstructTextSourceFilter.filter(off, vectors));
+        assertFalse(InstructTextSourceFilter.asksFor(new String[] { "body_instructions" }, "body_instruct.vector"));
+        assertTrue(InstructTextSourceFilter.asksFor(new String[] { "body_instruct.vector" }, "body_instruct.vector"));
+    }
+}
