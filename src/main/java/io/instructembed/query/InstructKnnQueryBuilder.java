@@ -183,16 +183,14 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                     if (token != XContentParser.Token.START_OBJECT) {
                         throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [inner_hits] must be an object");
                     }
-                    innerHits = parser.mapOrdered();
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> read = (Map<String, Object>) OptionValues.any(parser, NAME, option);
+                    innerHits = read;
                     innerHitBuilder(fieldName, innerHits, parser.getXContentRegistry());  // a bad one is a 400 now
                 } else if ("vector".equals(option)) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] takes [query_text], not [vector]: use [knn] for raw vectors");
-                } else if (token == XContentParser.Token.START_OBJECT) {
-                    options.put(option, parser.mapOrdered());
-                } else if (token == XContentParser.Token.START_ARRAY) {
-                    options.put(option, parser.listOrderedMap());
                 } else {
-                    options.put(option, parser.objectText());
+                    options.put(option, OptionValues.any(parser, NAME, option));
                 }
             }
         }

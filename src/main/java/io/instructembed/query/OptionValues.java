@@ -40,6 +40,23 @@ final class OptionValues {
         throw new ParsingException(parser.getTokenLocation(), "[" + query + "] [" + option + "] must be a finite number, got " + describe(parser));
     }
 
+    /**
+     * Any value, kept as read for k-NN's own parser to check. JSON the parser refuses to read (too
+     * deeply nested, a broken number) is the user's mistake, so a 400 naming the option, not the
+     * reader's internal error (a 500).
+     */
+    static Object any(XContentParser parser, String query, String option) throws IOException {
+        try {
+            return switch (parser.currentToken()) {
+                case START_OBJECT -> parser.mapOrdered();
+                case START_ARRAY -> parser.listOrderedMap();
+                default -> parser.objectText();
+            };
+        } catch (IOException e) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + query + "] [" + option + "] cannot be read: " + e.getMessage(), e);
+        }
+    }
+
     /** The value's JSON type, and the value itself for scalars, without reading nested structures. */
     static String describe(XContentParser parser) throws IOException {
         return switch (parser.currentToken()) {

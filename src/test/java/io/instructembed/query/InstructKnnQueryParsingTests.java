@@ -65,4 +65,12 @@ public class InstructKnnQueryParsingTests extends OpenSearchTestCase {
         assertTrue(parseError("{\"vec\":null}").getMessage().contains("must hold an object with [query_text]"));
         assertTrue(parseError("{}").getMessage().contains("needs a vector field"));
     }
+
+    public void testJsonTooDeepToReadIsAParsingErrorNamingTheOption() throws IOException {
+        String deep = "{\"a\":".repeat(3000) + "1" + "}".repeat(3000);
+        for (String option : new String[] { "filter", "colour", "inner_hits" }) {
+            Exception e = parseError("{\"vec\":{\"query_text\":\"x\",\"k\":3,\"" + option + "\":" + deep + "}}");
+            assertTrue(e.getMessage(), e.getMessage().startsWith("[instruct_knn] [" + option + "] cannot be read: Document nesting depth"));
+        }
+    }
 }
