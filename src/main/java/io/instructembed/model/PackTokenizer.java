@@ -81,7 +81,7 @@ public final class PackTokenizer implements Closeable {
      * the raw material of chunking, whose chunks are cut at token boundaries of the source text.
      */
     public TokenSpans spans(String text) {
-        CharSpan[] spans = spanTokenizer.encode(text, false, false).getCharTokenSpans();
+        CharSpan[] spans = spanTokenizer.encode(WellFormedText.of(text), false, false).getCharTokenSpans();
         int[] starts = new int[spans.length];
         int[] ends = new int[spans.length];
         for (int i = 0; i < spans.length; i++) {
@@ -109,13 +109,13 @@ public final class PackTokenizer implements Closeable {
      */
     private Encoding encodeKept(String text) {
         for (int length = KeptPrefix.first(maxLength); length < text.length(); length = KeptPrefix.next(length)) {
-            String prefix = text.substring(0, KeptPrefix.cutAt(text, length));
+            String prefix = WellFormedText.of(text.substring(0, KeptPrefix.cutAt(text, length)));
             Encoding encoding = tokenizer.encode(prefix);
             if (KeptPrefix.decides(encoding.exceedMaxLength(), lastTokenEnd(encoding), prefix.codePointCount(0, prefix.length()))) {
                 return encoding;
             }
         }
-        return tokenizer.encode(text);
+        return tokenizer.encode(WellFormedText.of(text));
     }
 
     /** Where, in code points of the text, the last token that came from the text ends (special tokens have no place). */

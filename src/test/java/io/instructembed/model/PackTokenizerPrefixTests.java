@@ -105,13 +105,29 @@ public class PackTokenizerPrefixTests extends OpenSearchTestCase {
                 assertSameTokens("text " + t, tokenizer, whole, text);
                 // and cut at random places: every prefix length, also next to surrogate pairs and inside words
                 for (int i = 0; i < 5; i++) {
-                    int end = between(KeptPrefix.first(pack.manifest().maxTokens()) - 50, Math.min(text.length(), 40_000));
+                    // never inside a surrogate pair: a lone surrogate is not text (see testLoneSurrogates...)
+                    int end = KeptPrefix.cutAt(text, between(KeptPrefix.first(pack.manifest().maxTokens()) - 50, Math.min(text.length(), 40_000)));
                     String cut = text.substring(0, end);
                     if (whole.encode(cut).exceedMaxLength()) {
                         assertSameTokens("text " + t + " cut at " + end, tokenizer, whole, cut);
                     }
                 }
             }
+        }
+    }
+
+    public void testLoneSurrogatesDoNotChangeTheTokensOfOtherCharacters() throws Exception {
+        ModelPack pack = packs().get("bge-small-en-v1.5").orElseThrow();
+        try (PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest())) {
+            String emoji = "Emoji 😀🎉 test 東京 ";
+            // a lone surrogate at the end of a long text must not reach back to the kept tokens,
+            // and short texts treat it as one replacement character, wherever it is
+            String text = repeat(emoji, 60_000);
+            assertArrayEquals(tokenizer.tokenize(text).ids(), tokenizer.tokenize(text + "\ud83d").ids());
+            assertArrayEquals(tokenizer.tokenize(emoji + "\uFFFD").ids(), tokenizer.tokenize(emoji + "\ud83d").ids());
+            assertArrayEquals(tokenizer.tokenize("\uFFFD" + emoji).ids(), tokenizer.tokenize("\udc00" + emoji).ids());
+            assertEquals(WellFormedText.of("a\ud83d").length(), 2);
+            assertSame(text, WellFormedText.of(text));
         }
     }
 
