@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hostile and careless requests against a running node with instruct-embed (issue #14).
 
-Sends about 60 requests that a careless or hostile client could send (wrong JSON types, huge
+Sends about 90 requests that a careless or hostile client could send (wrong JSON types, huge
 numbers, deep nesting, odd unicode, out-of-range k, unknown parameters, wrong methods and content
 types) and checks that every answer is a 4xx that names the problem, with no stack trace in the
 body, and that the node still embeds, indexes and searches afterwards. Standard library only;
