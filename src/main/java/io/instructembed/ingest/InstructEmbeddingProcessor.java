@@ -2,6 +2,7 @@ package io.instructembed.ingest;
 
 import io.instructembed.chunking.ChunkingOptions;
 import io.instructembed.chunking.TextChunker;
+import io.instructembed.limits.TextLimits;
 import io.instructembed.model.Embedding;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.ModelService;
@@ -129,6 +130,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         List<Pending> pending = new ArrayList<>(wrappers.size());
         Map<String, VectorFieldMappings> mappings = new HashMap<>();
+        TextLimits limits = chunking == null ? null : TextLimits.current(clusterService.getClusterSettings());
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getException() != null || wrapper.getIngestDocument() == null) {
                 continue;
@@ -136,10 +138,18 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             IngestDocument document = wrapper.getIngestDocument();
             try {
                 List<FieldTexts.Field> fields = FieldTexts.read(document, fieldMap, ignoreMissing);
+                if (chunking == null) {
+                    fields = BlankTexts.drop(document, fields);
+                } else {
+                    checkChunkedChars(fields, limits);
+                }
                 String index = document.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
                 VectorFieldMappings targets = mappings.computeIfAbsent(String.valueOf(index), i -> VectorFieldMappings.of(clusterService, index));
                 for (FieldTexts.Field field : fields) {
                     String problem = targets.check(field.target(), writesObjects(field), dimensions, modelId);
+                    if (problem == null) {
+                        problem = targets.checkMapped(field.target(), writesObjects(field), dimensions);
+                    }
                     if (problem != null) {
                         throw new IllegalArgumentException(problem);
                     }
@@ -244,6 +254,21 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             }
             chunkThenEmbed(splitIntoCalls(toChunk, Pending::sourceTextCount), 0, open, done);
         }
+    }
+
+    /** Chunking tokenises whole texts: a document's texts to chunk are bounded before any of them is tokenised. */
+    private static void checkChunkedChars(List<FieldTexts.Field> fields, TextLimits limits) {
+        long chars = 0;
+        StringBuilder names = new StringBuilder();
+        for (FieldTexts.Field field : fields) {
+            long fieldChars = 0;
+            for (String text : field.texts()) {
+                fieldChars += text.length();
+            }
+            chars += fieldChars;
+            names.append(names.isEmpty() ? "" : ", ").append("field [").append(field.source()).append("]: ").append(fieldChars);
+        }
+        limits.checkDocument(chars, names.toString());
     }
 
     /** Whether a field's target gets an array of objects (an array of texts, or chunks) rather than one vector. */

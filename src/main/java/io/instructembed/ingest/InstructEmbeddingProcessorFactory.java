@@ -13,6 +13,7 @@ import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -73,6 +74,10 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             } else {
                 throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "[" + entry.getKey() + "] must map to a target field name");
             }
+        }
+        List<String> problems = FieldMapRules.problems(fieldMap);
+        if (problems.isEmpty() == false) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", String.join("; ", problems));
         }
         ChunkingOptions chunking = rawChunking == null ? null : chunking(tag, rawChunking, service, pack, task);
         return new InstructEmbeddingProcessor(

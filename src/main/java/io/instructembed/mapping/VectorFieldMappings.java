@@ -19,19 +19,48 @@ public final class VectorFieldMappings {
     public static final String CHUNK_OFFSETS = "offsets";
 
     private final Map<String, Object> properties;
+    /** Whether dynamic mapping can only guess the target's type: the index exists and has no dynamic templates. */
+    private final boolean unmappedIsGuessed;
 
-    private VectorFieldMappings(Map<String, Object> properties) {
+    private VectorFieldMappings(Map<String, Object> properties, boolean unmappedIsGuessed) {
         this.properties = properties;
+        this.unmappedIsGuessed = unmappedIsGuessed;
     }
 
     public static VectorFieldMappings of(ClusterService clusterService, String index) {
         IndexMetadata metadata = index == null ? null : clusterService.state().metadata().index(index);
-        MappingMetadata mapping = metadata == null ? null : metadata.mapping();
-        return fromMapping(mapping == null ? Map.of() : mapping.sourceAsMap());
+        if (metadata == null) {
+            // not created yet (or a _simulate): its templates decide its mapping, which we cannot see here
+            return new VectorFieldMappings(null, false);
+        }
+        MappingMetadata mapping = metadata.mapping();
+        Map<String, Object> source = mapping == null ? Map.of() : mapping.sourceAsMap();
+        return new VectorFieldMappings(asMap(source.get("properties")), source.get("dynamic_templates") == null);
     }
 
     public static VectorFieldMappings fromMapping(Map<String, Object> mappingSource) {
-        return new VectorFieldMappings(asMap(mappingSource.get("properties")));
+        return new VectorFieldMappings(asMap(mappingSource.get("properties")), false);
+    }
+
+    /**
+     * Null when the target is mapped, or may be mapped by a dynamic template; else why a document
+     * must not be written: dynamic mapping would make the vector an array of {@code float}s, and
+     * the document would be indexed but never found by k-NN.
+     */
+    public String checkMapped(String target, boolean array, int dimensions) {
+        if (unmappedIsGuessed == false) {
+            return null;
+        }
+        if (array) {
+            return lookup(target + "." + ARRAY_VECTOR) != null
+                ? null
+                : "target field [" + target + "] is not mapped: map it as [nested] with a [" + ARRAY_VECTOR + "] property of type [knn_vector] and dimension ["
+                    + dimensions + "] (and [" + ARRAY_TEXT + "]) before indexing; dynamic mapping would make the vectors plain floats that k-NN cannot search";
+        }
+        return lookup(target) != null
+            ? null
+            : "target field [" + target + "] is not mapped: map it as [knn_vector] with dimension [" + dimensions
+                + "] before indexing; dynamic mapping would make the vector plain floats that k-NN cannot search";
     }
 
     /** Null when fine, else why the field cannot take vectors of {@code dimensions}. */
@@ -77,6 +106,9 @@ public final class VectorFieldMappings {
 
     private Map<String, Object> lookup(String path) {
         Map<String, Object> level = properties;
+        if (level == null) {
+            return null;
+        }
         Map<String, Object> field = null;
         for (String part : path.split("\\.")) {
             if (level == null) {

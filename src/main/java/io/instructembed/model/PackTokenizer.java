@@ -22,9 +22,12 @@ public final class PackTokenizer implements Closeable {
     private final HuggingFaceTokenizer spanTokenizer;
     private final long eosId;
     private final boolean appendEos;
+    /** Tokens the truncating tokenizer keeps (special tokens included). */
+    private final int maxLength;
 
-    private PackTokenizer(HuggingFaceTokenizer tokenizer, HuggingFaceTokenizer spanTokenizer, boolean appendEos, long eosId) {
+    private PackTokenizer(HuggingFaceTokenizer tokenizer, HuggingFaceTokenizer spanTokenizer, boolean appendEos, long eosId, int maxLength) {
         this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
         this.spanTokenizer = spanTokenizer;
         this.appendEos = appendEos;
         this.eosId = eosId;
@@ -70,7 +73,7 @@ public final class PackTokenizer implements Closeable {
             }
             eosId = ids[0];
         }
-        return new PackTokenizer(tokenizer, spanTokenizer, manifest.appendEos(), eosId);
+        return new PackTokenizer(tokenizer, spanTokenizer, manifest.appendEos(), eosId, maxLength);
     }
 
     /**
@@ -78,7 +81,7 @@ public final class PackTokenizer implements Closeable {
      * the raw material of chunking, whose chunks are cut at token boundaries of the source text.
      */
     public TokenSpans spans(String text) {
-        CharSpan[] spans = spanTokenizer.encode(text, false, false).getCharTokenSpans();
+        CharSpan[] spans = spanTokenizer.encode(WellFormedText.of(text), false, false).getCharTokenSpans();
         int[] starts = new int[spans.length];
         int[] ends = new int[spans.length];
         for (int i = 0; i < spans.length; i++) {
@@ -89,7 +92,7 @@ public final class PackTokenizer implements Closeable {
     }
 
     public TokenizedText tokenize(String text) {
-        Encoding encoding = tokenizer.encode(text);
+        Encoding encoding = encodeKept(text);
         long[] ids = encoding.getIds();
         long[] typeIds = encoding.getTypeIds();
         if (appendEos && (ids.length == 0 || ids[ids.length - 1] != eosId)) {
@@ -98,6 +101,32 @@ public final class PackTokenizer implements Closeable {
             typeIds = Arrays.copyOf(typeIds, typeIds.length + 1);
         }
         return new TokenizedText(ids, typeIds, encoding.exceedMaxLength());
+    }
+
+    /**
+     * The truncated encoding of {@code text}, tokenising only a prefix of a long text when that
+     * gives the same kept tokens ({@link KeptPrefix}).
+     */
+    private Encoding encodeKept(String text) {
+        for (int length = KeptPrefix.first(maxLength); length < text.length(); length = KeptPrefix.next(length)) {
+            String prefix = WellFormedText.of(text.substring(0, KeptPrefix.cutAt(text, length)));
+            Encoding encoding = tokenizer.encode(prefix);
+            if (KeptPrefix.decides(encoding.exceedMaxLength(), lastTokenEnd(encoding), prefix.codePointCount(0, prefix.length()))) {
+                return encoding;
+            }
+        }
+        return tokenizer.encode(WellFormedText.of(text));
+    }
+
+    /** Where, in code points of the text, the last token that came from the text ends (special tokens have no place). */
+    private static int lastTokenEnd(Encoding encoding) {
+        int end = 0;
+        for (CharSpan span : encoding.getCharTokenSpans()) {
+            if (span != null) {
+                end = Math.max(end, span.getEnd());
+            }
+        }
+        return end;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.instructembed.query;
 
 import io.instructembed.field.InstructTextField;
+import io.instructembed.limits.TextLimits;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
 import io.instructembed.model.ModelService;
@@ -23,6 +24,7 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.InnerHitBuilder;
+import org.opensearch.index.query.MatchNoneQueryBuilder;
 import org.opensearch.index.query.NestedQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
@@ -167,31 +169,29 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                 String option = parser.currentName();
                 token = parser.nextToken();
                 if (QUERY_TEXT.match(option, parser.getDeprecationHandler())) {
-                    queryText = parser.text();
+                    queryText = OptionValues.string(parser, NAME, option);
                 } else if (TASK.match(option, parser.getDeprecationHandler())) {
-                    task = parser.text();
+                    task = OptionValues.string(parser, NAME, option);
                 } else if (INSTRUCTION.match(option, parser.getDeprecationHandler())) {
-                    instruction = parser.text();
+                    instruction = OptionValues.string(parser, NAME, option);
                 } else if (MODEL_ID.match(option, parser.getDeprecationHandler())) {
-                    modelId = parser.text();
+                    modelId = OptionValues.string(parser, NAME, option);
                 } else if (NAME_FIELD.match(option, parser.getDeprecationHandler())) {
-                    queryName = parser.text();
+                    queryName = OptionValues.string(parser, NAME, option);
                 } else if (BOOST_FIELD.match(option, parser.getDeprecationHandler())) {
-                    boost = parser.floatValue();
+                    boost = OptionValues.number(parser, NAME, option);
                 } else if (INNER_HITS.match(option, parser.getDeprecationHandler())) {
                     if (token != XContentParser.Token.START_OBJECT) {
                         throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [inner_hits] must be an object");
                     }
-                    innerHits = parser.mapOrdered();
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> read = (Map<String, Object>) OptionValues.any(parser, NAME, option);
+                    innerHits = read;
                     innerHitBuilder(fieldName, innerHits, parser.getXContentRegistry());  // a bad one is a 400 now
                 } else if ("vector".equals(option)) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] takes [query_text], not [vector]: use [knn] for raw vectors");
-                } else if (token == XContentParser.Token.START_OBJECT) {
-                    options.put(option, parser.mapOrdered());
-                } else if (token == XContentParser.Token.START_ARRAY) {
-                    options.put(option, parser.listOrderedMap());
                 } else {
-                    options.put(option, parser.objectText());
+                    options.put(option, OptionValues.any(parser, NAME, option));
                 }
             }
         }
@@ -244,11 +244,21 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return vector == null ? this : finalQuery(vector, nestedChunks, context.getXContentRegistry());
         }
         ModelService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
+        QueryModelResolver modelResolver = resolver;
+        if (modelResolver != null) {
+            TextLimits.current(modelResolver.clusterService().getClusterSettings()).checkText("[" + NAME + "] [query_text]", queryText);
+        }
+        if (searchesNoIndex(context)) {
+            return new MatchNoneQueryBuilder();  // a wildcard that matched nothing: no hits, as OpenSearch answers
+        }
         InstructTextField textField = instructTextField(context);
         if (textField != null && fieldName.equals(textField.target()) == false) {
             return onVectorsOf(textField);
         }
         String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(context);
+        if (model == null) {
+            return new MatchNoneQueryBuilder();  // ignore_unmapped, and no searched index maps the field
+        }
         boolean nested = checkField(context, model, service.usablePack(model).manifest().dimensions());
         if (innerHits != null && nested == false) {
             throw new IllegalArgumentException(
@@ -360,13 +370,33 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator != null && coordinator.getSearchRequest() != null) {
-            return QueryModelResolver.resolve(modelResolver.state(), modelResolver.concreteIndices(coordinator.getSearchRequest()), fieldName);
+            return QueryModelResolver.resolve(
+                modelResolver.state(),
+                modelResolver.concreteIndices(coordinator.getSearchRequest()),
+                fieldName,
+                ignoreUnmapped()
+            );
         }
         QueryShardContext shard = context.convertToShardContext();
         if (shard != null) {
-            return QueryModelResolver.resolve(modelResolver.state(), new String[] { shard.index().getName() }, fieldName);
+            return QueryModelResolver.resolve(modelResolver.state(), new String[] { shard.index().getName() }, fieldName, ignoreUnmapped());
         }
         throw new IllegalArgumentException("[" + NAME + "] [model_id] is required here: no index to resolve it from");
+    }
+
+    /** k-NN's {@code ignore_unmapped}, which also lets an index that does not map the field go without a model. */
+    private boolean ignoreUnmapped() {
+        return "true".equals(String.valueOf(knnOptions.get("ignore_unmapped")));
+    }
+
+    /** Whether this is the coordinating rewrite of a search whose index expression matched no index. */
+    private static boolean searchesNoIndex(QueryRewriteContext context) {
+        QueryModelResolver modelResolver = resolver;
+        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
+        return modelResolver != null
+            && coordinator != null
+            && coordinator.getSearchRequest() != null
+            && modelResolver.concreteIndices(coordinator.getSearchRequest()).length == 0;
     }
 
     /**

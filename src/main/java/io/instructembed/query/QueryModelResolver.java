@@ -45,37 +45,52 @@ public final class QueryModelResolver {
         return indexNameResolver.concreteIndexNames(clusterService.state(), request);
     }
 
-    /** The one model id the indices' pipelines use for {@code field}; else a 400 naming why. */
-    public static String resolve(ClusterState state, String[] indices, String field) {
+    /**
+     * The one model id the indices' pipelines use for {@code field}, resolved index by index; null
+     * when no searched index needs a vector (no index matched, or, with {@code ignore_unmapped},
+     * none of them maps the field): the query then finds nothing, as k-NN's would. Else a 400
+     * naming the indices: some that cannot be resolved (their pipelines do not write the field,
+     * which they map or {@code ignore_unmapped} is off), or several models.
+     */
+    public static String resolve(ClusterState state, String[] indices, String field, boolean ignoreUnmapped) {
         TreeMap<String, TreeSet<String>> indicesByModel = new TreeMap<>();
-        IngestMetadata ingest = state.metadata().custom(IngestMetadata.TYPE);
+        TreeSet<String> unresolved = new TreeSet<>();
         for (String index : indices) {
             IndexMetadata metadata = state.metadata().index(index);
             if (metadata == null) {
                 continue;
             }
-            for (String pipeline : List.of(
-                IndexSettings.DEFAULT_PIPELINE.get(metadata.getSettings()),
-                IndexSettings.FINAL_PIPELINE.get(metadata.getSettings())
-            )) {
-                PipelineConfiguration config = ingest == null ? null : ingest.getPipelines().get(pipeline);
-                if (config != null) {
-                    for (String model : modelsWriting(config.getConfigAsMap(), field)) {
-                        indicesByModel.computeIfAbsent(model, m -> new TreeSet<>()).add(index);
-                    }
+            TreeSet<String> models = modelsWriting(state, metadata, field);
+            if (models.isEmpty()) {
+                if (ignoreUnmapped == false || mapsField(metadata, field)) {
+                    unresolved.add(index);
                 }
+                continue;
+            }
+            for (String model : models) {
+                indicesByModel.computeIfAbsent(model, m -> new TreeSet<>()).add(index);
             }
         }
         if (indicesByModel.isEmpty()) {
+            if (unresolved.isEmpty()) {
+                return null;
+            }
             throw new IllegalArgumentException(
                 "[instruct_knn] no [model_id] given, and no instruct_embedding processor in the default or final pipeline of "
-                    + java.util.Arrays.toString(indices) + " writes field [" + field + "]: give [model_id]"
+                    + unresolved + " writes field [" + field + "]: give [model_id]"
             );
         }
         if (indicesByModel.size() > 1) {
             throw new IllegalArgumentException(
                 "[instruct_knn] no [model_id] given, and the pipelines of the searched indices embed field [" + field
                     + "] with different models " + indicesByModel + ": give [model_id]"
+            );
+        }
+        if (unresolved.isEmpty() == false) {
+            throw new IllegalArgumentException(
+                "[instruct_knn] no [model_id] given: the pipelines of " + indicesByModel.firstEntry().getValue() + " embed field [" + field
+                    + "] with model [" + indicesByModel.firstKey() + "], but no instruct_embedding processor of " + unresolved
+                    + " writes it: give [model_id], or search them separately"
             );
         }
         return indicesByModel.firstKey();
@@ -128,6 +143,27 @@ public final class QueryModelResolver {
             );
         }
         return byKey.values().iterator().next();
+    }
+
+    /** Model ids of the instruct_embedding processors, in the index's default and final pipelines, that write {@code field}. */
+    private static TreeSet<String> modelsWriting(ClusterState state, IndexMetadata metadata, String field) {
+        IngestMetadata ingest = state.metadata().custom(IngestMetadata.TYPE);
+        TreeSet<String> models = new TreeSet<>();
+        for (String pipeline : List.of(
+            IndexSettings.DEFAULT_PIPELINE.get(metadata.getSettings()),
+            IndexSettings.FINAL_PIPELINE.get(metadata.getSettings())
+        )) {
+            PipelineConfiguration config = ingest == null ? null : ingest.getPipelines().get(pipeline);
+            if (config != null) {
+                models.addAll(modelsWriting(config.getConfigAsMap(), field));
+            }
+        }
+        return models;
+    }
+
+    private static boolean mapsField(IndexMetadata metadata, String field) {
+        MappingMetadata mapping = metadata.mapping();
+        return mapping != null && VectorFieldMappings.fromMapping(mapping.sourceAsMap()).isMapped(field);
     }
 
     /** Model ids of the pipeline's instruct_embedding processors that write {@code field}. */

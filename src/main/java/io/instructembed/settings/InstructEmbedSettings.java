@@ -91,6 +91,46 @@ public final class InstructEmbedSettings {
         Property.Dynamic
     );
 
+    /**
+     * Characters one text may have in {@code _embed}, {@code v1/embeddings} and an
+     * {@code instruct_knn} {@code query_text}: a longer one is refused (400) before it is rendered,
+     * cached or tokenised. Tokenising is bounded anyway (a text is cut to what the model can keep);
+     * this bounds what one call may make the node hold. Dynamic: a cluster setting.
+     */
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting(
+        PREFIX + "limits.max_text_chars",
+        100_000,
+        1,
+        Integer.MAX_VALUE,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** Characters all texts of one {@code _embed} or {@code v1/embeddings} call may have together. Dynamic. */
+    public static final Setting<Integer> MAX_REQUEST_CHARS = Setting.intSetting(
+        PREFIX + "limits.max_request_chars",
+        1_000_000,
+        1,
+        Integer.MAX_VALUE,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
+     * Characters of source text one document may give to chunking (all its chunked fields
+     * together). Chunking tokenises the whole text, so this bounds the cost of one document; one
+     * over it fails alone (400). Texts embedded whole need no such limit: they are cut to what the
+     * model keeps before tokenising. Dynamic.
+     */
+    public static final Setting<Integer> MAX_DOCUMENT_CHARS = Setting.intSetting(
+        PREFIX + "limits.max_document_chars",
+        1_000_000,
+        1,
+        Integer.MAX_VALUE,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
     public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
         io.instructembed.model.DeviceRequest.parse(v);
@@ -140,6 +180,6 @@ public final class InstructEmbedSettings {
 
     public static List<Setting<?>> all() {
         return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
-            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS);
+            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS, MAX_TEXT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_CHARS);
     }
 }

@@ -196,8 +196,12 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
 
     public void testFinalPipelineReindexAndUpdateByQuery() throws IOException {
         createPipeline("it-final", ",\"ignore_missing\":true");
-        // plain texts without vectors
-        put("/it-plain", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}}}}");
+        // plain texts without vectors yet (the target is mapped: an unmapped one fails the document)
+        put(
+            "/it-plain",
+            "{\"settings\":{\"index.knn\":true,\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},\"vec\":"
+                + vectorField(384) + "}}}"
+        );
         List<String> ids = List.of("a", "b", "c");
         List<String> sources = List.of("{\"text\":\"alpha\"}", "{\"text\":\"beta\"}", "{\"text\":\"gamma\"}");
         bulk("it-plain", ids, sources);
@@ -226,7 +230,11 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
     public void testATargetPathThatCollidesWithTheDocumentFailsOnlyThatDocument() throws IOException {
         put("/_ingest/pipeline/it-collide", "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL
             + "\",\"field_map\":{\"text\":\"meta.vec\"}}}]}");
-        put("/it-collide", "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"it-collide\"}}");
+        put(
+            "/it-collide",
+            "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"it-collide\"},"
+                + "\"mappings\":{\"properties\":{\"meta\":{\"properties\":{\"vec\":" + vectorField(384) + "}}}}}"
+        );
         // the second document's "meta" is a string: its vector has nowhere to go
         Map<String, Object> response = bulk(
             "it-collide",
@@ -265,5 +273,105 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         assertEquals(201, response.getStatusLine().getStatusCode());
         double cosine = GoldenVectors.cosine(golden.vector(), NodeCalls.floats(source("it-single", "1").get("vec")));
         assertTrue(String.format(Locale.ROOT, "cosine %.6f", cosine), cosine >= 0.9999);
+    }
+
+    private static String reasonOf(ResponseException e) {
+        return e.getMessage();  // holds the response body
+    }
+
+    public void testFieldMapsThatDestroyDataAreRefusedAtPipelineCreation() throws IOException {
+        Map<String, String> refused = Map.of(
+            "{\"title\":\"v\",\"body\":\"v\"}", "sources [title] and [body] are both mapped to target [v]",
+            "{\"a.b\":\"a\"}", "target [a] of [a.b] and source [a.b] lie on one path",
+            "{\"a\":\"b\",\"b\":\"c\"}", "target [b] of [a] is itself a source field",
+            "{\"t\":\"v\",\"u\":\"v.w\"}", "targets [v] (of [t]) and [v.w] (of [u]) lie on one path"
+        );
+        for (Map.Entry<String, String> entry : refused.entrySet()) {
+            Request request = new Request("PUT", "/_ingest/pipeline/it-destroys");
+            request.setJsonEntity("{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL + "\",\"field_map\":" + entry.getKey() + "}}]}");
+            ResponseException e = expectThrows(ResponseException.class, () -> client().performRequest(request));
+            assertEquals(entry.getKey(), 400, e.getResponse().getStatusLine().getStatusCode());
+            String body = reasonOf(e);
+            assertTrue(body, body.contains("\"property_name\":\"field_map\""));
+            assertTrue(body, body.contains(entry.getValue()));
+        }
+        expectThrows(ResponseException.class, () -> client().performRequest(new Request("GET", "/_ingest/pipeline/it-destroys")));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testAnUnmappedTargetFailsTheDocumentWithTheMappingToAdd() throws IOException {
+        createPipeline("it-unmapped", ",\"ignore_missing\":true");
+        put(
+            "/it-unmapped",
+            "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"it-unmapped\"},"
+                + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}}}}"
+        );
+        Map<String, Object> response = bulk(
+            "it-unmapped",
+            List.of("one-vector", "paragraphs", "no-text"),
+            List.of("{\"text\":\"hello\"}", "{\"paragraphs\":[\"a\",\"b\"]}", "{\"other\":1}")
+        );
+        List<Map<String, Object>> items = (List<Map<String, Object>>) response.get("items");
+        List<Integer> statuses = items.stream().map(item -> (Integer) ((Map<String, Object>) item.get("index")).get("status")).toList();
+        assertEquals(List.of(400, 400, 201), statuses);
+        String vector = (String) ((Map<String, Object>) ((Map<String, Object>) items.get(0).get("index")).get("error")).get("reason");
+        assertTrue(vector, vector.contains("target field [vec] is not mapped: map it as [knn_vector] with dimension [384]"));
+        String nested = (String) ((Map<String, Object>) ((Map<String, Object>) items.get(1).get("index")).get("error")).get("reason");
+        assertTrue(nested, nested.contains("target field [paragraph_vectors] is not mapped: map it as [nested]"));
+        // nothing was mapped as float behind the user's back
+        Map<String, Object> mapping = entityAsMap(client().performRequest(new Request("GET", "/it-unmapped/_mapping")));
+        assertFalse(mapping.toString(), mapping.toString().contains("vec"));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testBlankTextsAreNotEmbeddedAndTheDocumentIsIndexed() throws IOException {
+        createPipeline("it-blank", "");
+        createIndex("it-blank", "\"index.default_pipeline\":\"it-blank\"", 384);
+        Map<String, Object> response = bulk(
+            "it-blank",
+            List.of("empty", "blank", "array", "stale"),
+            List.of(
+                "{\"text\":\"\",\"paragraphs\":[\"x\"]}",
+                "{\"text\":\" \\n\\t \",\"paragraphs\":[\"x\"]}",
+                "{\"text\":\"fine\",\"paragraphs\":[\"\",\"kept\",\"  \"]}",
+                "{\"text\":\"\",\"vec\":[" + "0.1,".repeat(383) + "0.1],\"paragraphs\":[\"x\"]}"
+            )
+        );
+        assertEquals(response.toString(), false, response.get("errors"));
+        for (String id : List.of("empty", "blank", "stale")) {
+            Map<String, Object> source = source("it-blank", id);
+            assertFalse(id + ": " + source.keySet(), source.containsKey("vec"));
+            assertEquals(1, ((List<?>) source.get("paragraph_vectors")).size());
+        }
+        Map<String, Object> array = source("it-blank", "array");
+        List<Map<String, Object>> paragraphs = (List<Map<String, Object>>) array.get("paragraph_vectors");
+        assertEquals(List.of("kept"), paragraphs.stream().map(p -> p.get("text")).toList());
+        assertEquals(384, ((List<?>) array.get("vec")).size());
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testChunkedTextIsBoundedPerDocument() throws IOException {
+        put(
+            "/_ingest/pipeline/it-chunk-limit",
+            "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL
+                + "\",\"field_map\":{\"text\":\"paragraph_vectors\"},\"chunking\":{\"method\":\"tokens\",\"max_tokens\":32}}}]}"
+        );
+        createIndex("it-chunk-limit", "\"index.default_pipeline\":\"it-chunk-limit\"", 384);
+        put("/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":500}}");
+        try {
+            Map<String, Object> response = bulk(
+                "it-chunk-limit",
+                List.of("short", "long"),
+                List.of("{\"text\":\"a short text\"}", "{\"text\":" + Json.quote("word ".repeat(120)) + "}")
+            );
+            List<Map<String, Object>> items = (List<Map<String, Object>>) response.get("items");
+            assertEquals(201, ((Map<String, Object>) items.get(0).get("index")).get("status"));
+            Map<String, Object> failed = (Map<String, Object>) items.get(1).get("index");
+            assertEquals(400, failed.get("status"));
+            String reason = (String) ((Map<String, Object>) failed.get("error")).get("reason");
+            assertTrue(reason, reason.contains("the document gives 600 characters to chunk (field [text]: 600), over the limit of 500 per document (instruct_embed.limits.max_document_chars)"));
+        } finally {
+            put("/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":null}}");
+        }
     }
 }

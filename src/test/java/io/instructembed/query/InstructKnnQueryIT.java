@@ -221,6 +221,65 @@ public class InstructKnnQueryIT extends OpenSearchRestTestCase {
         assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"model_id\":\"nope\"}}}}", "model [nope] not found", 404);
     }
 
+    public void testOptionsOfTheWrongTypeAre400sNamingThem() {
+        for (String option : List.of("query_text", "task", "instruction", "model_id")) {
+            for (String value : List.of("null", "[\"a\"]", "{\"a\":1}", "5")) {
+                String other = option.equals("query_text") ? "" : "\"query_text\":\"x\",";
+                assertSearchError(
+                    INDEX,
+                    "{\"query\":{\"instruct_knn\":{\"vec\":{" + other + "\"" + option + "\":" + value + ",\"k\":3}}}}",
+                    "[instruct_knn] [" + option + "] must be a string, got "
+                );
+            }
+        }
+        assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"boost\":null}}}}", "[instruct_knn] [boost] must be a finite number");
+        assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":null}}}}", "[knn] k doesn't support values of type: VALUE_NULL");
+        assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"filter\":null}}}}", "filter doesn't support values of type: VALUE_NULL");
+        assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"inner_hits\":null}}}}", "[inner_hits] must be an object");
+        String deep = "{\"a\":".repeat(2000) + "1" + "}".repeat(2000);
+        assertSearchError(INDEX, "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"filter\":" + deep + "}}}}", "[filter] cannot be read");
+    }
+
+    public void testAQueryTextOverTheLimitIsRefusedBeforeEmbedding() throws IOException {
+        String huge = "w ".repeat(1_000_000);  // 2 MB: held the query lane for 3.4 s before the limit
+        assertSearchError(
+            INDEX,
+            "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"" + huge + "\",\"k\":3}}}}",
+            "[instruct_knn] [query_text] has 2000000 characters, over the limit of 100000 per text (instruct_embed.limits.max_text_chars)"
+        );
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testModelResolutionIndexByIndex() throws IOException {
+        put("/it-knn-plain", "{\"settings\":{\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"}}}}");
+        put("/it-knn-raw", "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"vec\":" + vectorField(384) + "}}}");
+        // ignore_unmapped, no model_id, an index without the field: nothing to find, no error
+        Request plain = new Request("POST", "/it-knn-plain/_search");
+        plain.setJsonEntity("{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3,\"ignore_unmapped\":true}}}}");
+        Map<String, Object> none = entityAsMap(client().performRequest(plain));
+        assertEquals(0, ((Map<String, Object>) ((Map<String, Object>) none.get("hits")).get("total")).get("value"));
+        // ... and next to an index whose pipeline embeds it: that index's model, its hits
+        List<Map<String, Object>> hits = search(
+            INDEX + ",it-knn-plain",
+            "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"cells\",\"k\":3,\"ignore_unmapped\":true}}}}"
+        );
+        assertFalse(hits.isEmpty());
+        assertTrue(hits.toString(), hits.stream().allMatch(hit -> INDEX.equals(hit.get("_index"))));
+        // a wildcard that matches no index: no hits, as OpenSearch answers
+        assertEquals(0, search("it-knn-nothing-*", "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3}}}}").size());
+        // an index that maps the field but does not embed it: its model cannot be guessed from the other's
+        assertSearchError(
+            INDEX + ",it-knn-raw",
+            "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3}}}}",
+            "no instruct_embedding processor of [it-knn-raw] writes it"
+        );
+        assertSearchError(
+            "it-knn-plain",
+            "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"x\",\"k\":3}}}}",
+            "no instruct_embedding processor in the default or final pipeline of [it-knn-plain] writes field [vec]"
+        );
+    }
+
     private void assertSearchError(String index, String body, String reason) {
         assertSearchError(index, body, reason, 400);
     }

@@ -114,6 +114,50 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         assertBadRequest("{\"model_id\":\"test-pack-invalid\",\"texts\":[\"x\"]}", "has an invalid pack");
     }
 
+    public void testTextsMustBeNonBlankStrings() {
+        // numbers and booleans were embedded as "1" and "true"; empty texts as the special tokens alone
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[1,true]}", "[texts][0] must be a string, got [1]");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"fine\",true]}", "[texts][1] must be a string, got [true]");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"fine\",\"\"]}", "[texts][1] is empty");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\" \\n\\t\"]}", "[texts][0] is blank");
+    }
+
+    public void testTextLimitsAreDynamicClusterSettings() throws IOException {
+        Request settings = new Request("PUT", "/_cluster/settings");
+        settings.setJsonEntity("{\"transient\":{\"instruct_embed.limits.max_text_chars\":20,\"instruct_embed.limits.max_request_chars\":30}}");
+        client().performRequest(settings);
+        try {
+            assertBadRequest(
+                "{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"short\",\"a text longer than twenty\"]}",
+                "[texts][1] has 25 characters, over the limit of 20 per text (instruct_embed.limits.max_text_chars)"
+            );
+            assertBadRequest(
+                "{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"0123456789\",\"0123456789\",\"0123456789x\"]}",
+                "[texts] have 31 characters in all, over the limit of 30 per request (instruct_embed.limits.max_request_chars)"
+            );
+            assertEquals(384, vector(embed("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"0123456789\",\"0123456789\"]}"), 1).length);
+        } finally {
+            settings.setJsonEntity("{\"transient\":{\"instruct_embed.limits.max_text_chars\":null,\"instruct_embed.limits.max_request_chars\":null}}");
+            client().performRequest(settings);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testAHugeTextCostsWhatTheModelKeeps() throws IOException {
+        // 90,000 characters (under the default per-text limit): cut to 512 tokens before tokenising
+        String huge = "Neurons talk through synapses. ".repeat(3000);
+        long start = System.nanoTime();
+        Map<String, Object> response = embed(embedBody("bge-small-en-v1.5", List.of(huge), "document", null));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        Map<String, Object> embedding = ((List<Map<String, Object>>) response.get("embeddings")).get(0);
+        assertEquals(true, embedding.get("truncated"));
+        assertEquals(512, embedding.get("tokens"));
+        // the vector is the one of the text the model keeps, whatever follows it
+        float[] longer = vector(embed(embedBody("bge-small-en-v1.5", List.of(huge.substring(0, 30_000)), "document", null)), 0);
+        assertTrue(GoldenVectors.cosine(vector(response, 0), longer) > 0.99999);
+        assertTrue("embedding a 90,000-character text took " + millis + " ms", millis < 5_000);
+    }
+
     private void assertBadRequest(String body, String reason) {
         ResponseException e = expectThrows(ResponseException.class, () -> embed(body));
         assertEquals(body, 400, e.getResponse().getStatusLine().getStatusCode());

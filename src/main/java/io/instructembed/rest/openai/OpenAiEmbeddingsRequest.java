@@ -91,11 +91,18 @@ record OpenAiEmbeddingsRequest(
         }
         if (value instanceof List<?> list && list.isEmpty() == false) {
             List<String> texts = new ArrayList<>(list.size());
-            for (Object item : list) {
+            for (int i = 0; i < list.size(); i++) {
+                Object item = list.get(i);
                 if (item instanceof String text) {
                     texts.add(text);
+                } else if (item instanceof Number || item instanceof List<?>) {
+                    throw new InvalidField("input", "input[" + i + "] is not a string: input must be a string or an array of strings; token arrays are not supported");
                 } else {
-                    throw new InvalidField("input", "input must be a string or an array of strings; token arrays are not supported");
+                    throw new InvalidField(
+                        "input",
+                        "input[" + i + "] is " + (item == null ? "null" : item instanceof Map<?, ?> ? "an object" : "a " + item.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                            + ": input must be a string or an array of strings"
+                    );
                 }
             }
             return texts;

@@ -30,6 +30,8 @@ import java.util.List;
  * come in OpenAI's shape, with the HTTP status OpenSearch would give.
  */
 public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
+    /** URL parameters OpenSearch itself reads (response formatting, a body in the URL). */
+    private static final List<String> KNOWN_URL_PARAMS = List.of("pretty", "human", "error_trace", "filter_path", "format", "source", "source_content_type");
 
     @Override
     public String getName() {
@@ -44,7 +46,14 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         OpenAiEmbeddingsRequest parsed;
+        // Consumed here, so that OpenSearch does not answer them in its own error shape.
+        java.util.SortedSet<String> unknown = new java.util.TreeSet<>(request.params().keySet());
+        unknown.removeAll(KNOWN_URL_PARAMS);
+        unknown.forEach(request::param);
         try {
+            if (unknown.isEmpty() == false) {
+                throw new OpenAiEmbeddingsRequest.InvalidField(unknown.first(), "Unrecognized query parameter supplied: " + String.join(", ", unknown));
+            }
             if (request.hasContentOrSourceParam() == false) {
                 throw new OpenAiEmbeddingsRequest.InvalidField("input", "the request body must be a JSON object with model and input");
             }
@@ -60,7 +69,8 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
         return channel -> {
             ActionRequestValidationException invalid = embed.validate();
             if (invalid != null) {
-                sendError(channel, RestStatus.BAD_REQUEST, String.join("; ", invalid.validationErrors()), null);
+                String first = invalid.validationErrors().get(0);
+                sendError(channel, RestStatus.BAD_REQUEST, OpenAiParams.message(first), OpenAiParams.paramOf(first));
                 return;
             }
             client.execute(EmbedAction.INSTANCE, embed, new ActionListener<>() {
@@ -78,7 +88,9 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
                     try {
                         RestStatus status = ExceptionsHelper.status(e);
                         Throwable cause = ExceptionsHelper.unwrapCause(e);
-                        sendError(channel, status, cause.getMessage(), status == RestStatus.NOT_FOUND ? "model" : null);
+                        String message = cause.getMessage();
+                        String param = status == RestStatus.NOT_FOUND ? "model" : OpenAiParams.paramOf(message);
+                        sendError(channel, status, OpenAiParams.message(message), param);
                     } catch (IOException io) {
                         channel.sendResponse(new BytesRestResponse(RestStatus.INTERNAL_SERVER_ERROR, io.getMessage()));
                     }

@@ -7,6 +7,7 @@ import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
 
 import java.io.IOException;
@@ -20,7 +21,8 @@ public class EmbedRequest extends ActionRequest {
 
     static {
         PARSER.declareString((r, v) -> r.modelId = v, new ParseField("model_id"));
-        PARSER.declareStringArray((r, v) -> r.texts = v, new ParseField("texts"));
+        // Not declareStringArray: it turns numbers and booleans into strings ("1", "true").
+        PARSER.declareField((r, v) -> r.texts = v, EmbedRequest::parseTexts, new ParseField("texts"), ObjectParser.ValueType.STRING_ARRAY);
         PARSER.declareString((r, v) -> r.inputType = InputType.fromJson(v), new ParseField("input_type"));
         PARSER.declareString((r, v) -> r.task = v, new ParseField("task"));
         PARSER.declareString((r, v) -> r.instruction = v, new ParseField("instruction"));
@@ -49,6 +51,30 @@ public class EmbedRequest extends ActionRequest {
         inputType = in.readEnum(InputType.class);
         task = in.readOptionalString();
         instruction = in.readOptionalString();
+    }
+
+    /** An array of JSON strings only; anything else in it is a 400 naming its place. */
+    private static List<String> parseTexts(XContentParser parser) throws IOException {
+        if (parser.currentToken() == XContentParser.Token.VALUE_STRING) {
+            return List.of(parser.text());  // one text, as declareStringArray took it
+        }
+        List<String> texts = new java.util.ArrayList<>();
+        XContentParser.Token token;
+        while ((token = parser.nextToken()) != XContentParser.Token.END_ARRAY) {
+            if (token != XContentParser.Token.VALUE_STRING) {
+                throw new XContentParseException(
+                    parser.getTokenLocation(),
+                    "[texts][" + texts.size() + "] must be a string, got " + switch (token) {
+                        case VALUE_NULL -> "null";
+                        case START_ARRAY -> "an array";
+                        case START_OBJECT -> "an object";
+                        default -> "[" + parser.text() + "] (" + token + ")";
+                    }
+                );
+            }
+            texts.add(parser.text());
+        }
+        return texts;
     }
 
     public static EmbedRequest parse(XContentParser parser) throws IOException {

@@ -1,5 +1,6 @@
 package io.instructembed.transport.embed;
 
+import io.instructembed.limits.TextLimits;
 import io.instructembed.model.ModelService;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.action.support.ActionFilters;
@@ -14,12 +15,14 @@ import org.opensearch.transport.TransportService;
 public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, EmbedResponse> {
     private final ModelService models;
     private final int maxTexts;
+    private final ClusterService clusterService;
 
     @Inject
     public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, ModelService models, ClusterService clusterService) {
         super(EmbedAction.NAME, transportService, actionFilters, EmbedRequest::new);
         this.models = models;
         this.maxTexts = InstructEmbedSettings.EMBED_MAX_TEXTS.get(clusterService.getSettings());
+        this.clusterService = clusterService;
     }
 
     @Override
@@ -31,6 +34,12 @@ public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, E
                         + InstructEmbedSettings.EMBED_MAX_TEXTS.getKey() + ")"
                 )
             );
+            return;
+        }
+        try {
+            TextLimits.current(clusterService.getClusterSettings()).checkTexts("texts", request.texts());
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
             return;
         }
         long start = System.nanoTime();

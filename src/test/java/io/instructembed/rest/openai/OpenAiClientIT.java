@@ -125,6 +125,58 @@ public class OpenAiClientIT {
         );
         assertEquals(400, tokens.statusCode());
         assertEquals("input", tokens.param().orElseThrow());
+
+        // each error names the parameter it is about, as OpenAI's own API does
+        OpenAIServiceException tooMany = assertThrows(
+            OpenAIServiceException.class,
+            () -> client.embeddings()
+                .create(EmbeddingCreateParams.builder().model("bge-small-en-v1.5").inputOfArrayOfStrings(java.util.Collections.nCopies(300, "x")).build())
+        );
+        assertEquals(400, tooMany.statusCode());
+        assertEquals("input", tooMany.param().orElseThrow());
+        OpenAIServiceException blank = assertThrows(
+            OpenAIServiceException.class,
+            () -> client.embeddings().create(EmbeddingCreateParams.builder().model("bge-small-en-v1.5").input(" ").build())
+        );
+        assertEquals("input", blank.param().orElseThrow());
+        OpenAIServiceException task = assertThrows(
+            OpenAIServiceException.class,
+            () -> client.embeddings()
+                .create(
+                    EmbeddingCreateParams.builder()
+                        .model("bge-small-en-v1.5")
+                        .input("x")
+                        .putAdditionalBodyProperty("input_type", com.openai.core.JsonValue.from("query"))
+                        .putAdditionalBodyProperty("task", com.openai.core.JsonValue.from("dancing"))
+                        .build()
+                )
+        );
+        assertEquals(400, task.statusCode());
+        assertEquals("task", task.param().orElseThrow());
+        OpenAIServiceException both = assertThrows(
+            OpenAIServiceException.class,
+            () -> client.embeddings()
+                .create(
+                    EmbeddingCreateParams.builder()
+                        .model("bge-small-en-v1.5")
+                        .input("x")
+                        .putAdditionalBodyProperty("input_type", com.openai.core.JsonValue.from("query"))
+                        .putAdditionalBodyProperty("task", com.openai.core.JsonValue.from("retrieval"))
+                        .putAdditionalBodyProperty("instruction", com.openai.core.JsonValue.from("Find: "))
+                        .build()
+                )
+        );
+        assertEquals("task", both.param().orElseThrow());
+        OpenAIServiceException unknownQuery = assertThrows(
+            OpenAIServiceException.class,
+            () -> client.embeddings()
+                .create(
+                    EmbeddingCreateParams.builder().model("bge-small-en-v1.5").input("x").putAdditionalQueryParam("stream", "true").build()
+                )
+        );
+        assertEquals(400, unknownQuery.statusCode());
+        assertEquals("stream", unknownQuery.param().orElseThrow());
+        assertEquals("invalid_request_error", unknownQuery.type().orElseThrow());
     }
 
     @Test

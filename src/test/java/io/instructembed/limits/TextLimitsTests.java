@@ -1,0 +1,38 @@
+package io.instructembed.limits;
+
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.util.List;
+
+/** The text limits name the field, the size and the setting to raise (issue #14, defects 3 and 6). */
+public class TextLimitsTests extends OpenSearchTestCase {
+    private final TextLimits limits = new TextLimits(10, 25, 40);
+
+    public void testTextsWithinTheLimitsPass() {
+        limits.checkTexts("texts", List.of("0123456789", "0123456789", "abcde"));
+        limits.checkText("[instruct_knn] [query_text]", "0123456789");
+        limits.checkDocument(40, "field [body]: 40");
+    }
+
+    public void testEmptyAndBlankTextsAreRefusedNamingTheirPlace() {
+        assertEquals("[texts][1] is empty: give text to embed", expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of("a", ""))).getMessage());
+        assertEquals("[texts][0] is blank: give text to embed", expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of(" \n\t"))).getMessage());
+    }
+
+    public void testATextOverTheLimit() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of("a", "01234567890")));
+        assertEquals("[texts][1] has 11 characters, over the limit of 10 per text (instruct_embed.limits.max_text_chars)", e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> limits.checkText("[instruct_knn] [query_text]", "01234567890"));
+        assertEquals("[instruct_knn] [query_text] has 11 characters, over the limit of 10 per text (instruct_embed.limits.max_text_chars)", e.getMessage());
+    }
+
+    public void testARequestOverTheLimit() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of("0123456789", "0123456789", "012345")));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("[texts] have 26 characters in all, over the limit of 25 per request (instruct_embed.limits.max_request_chars)"));
+    }
+
+    public void testADocumentOverTheLimit() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> limits.checkDocument(41, "field [body]: 41"));
+        assertEquals("the document gives 41 characters to chunk (field [body]: 41), over the limit of 40 per document (instruct_embed.limits.max_document_chars)", e.getMessage());
+    }
+}
