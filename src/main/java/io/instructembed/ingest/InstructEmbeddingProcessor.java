@@ -116,14 +116,13 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
 
     @Override
     public IngestDocument execute(IngestDocument document) {
-        // The ingest service calls the asynchronous form; inference must never block its thread.
-        throw new IllegalStateException("[" + TYPE + "] runs asynchronously only");
+        // the ingest service calls the asynchronous form
+        throw BatchOfOne.synchronousCall(TYPE);
     }
 
     @Override
     public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
-        IngestDocumentWrapper wrapper = new IngestDocumentWrapper(0, 0, document, null);
-        batchExecute(List.of(wrapper), done -> handler.accept(wrapper.getException() == null ? document : null, wrapper.getException()));
+        BatchOfOne.run(document, this::batchExecute, handler);
     }
 
     @Override

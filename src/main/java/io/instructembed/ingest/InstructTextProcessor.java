@@ -40,13 +40,13 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
 
     @Override
     public IngestDocument execute(IngestDocument document) {
-        throw new IllegalStateException("[" + TYPE + "] runs asynchronously only");
+        // the ingest service calls the asynchronous form
+        throw BatchOfOne.synchronousCall(TYPE);
     }
 
     @Override
     public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
-        IngestDocumentWrapper wrapper = new IngestDocumentWrapper(0, 0, document, null);
-        subBatchExecute(List.of(wrapper), done -> handler.accept(wrapper.getException() == null ? document : null, wrapper.getException()));
+        BatchOfOne.run(document, this::subBatchExecute, handler);
     }
 
     @Override
