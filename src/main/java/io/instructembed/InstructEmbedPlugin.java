@@ -9,7 +9,8 @@ import io.instructembed.model.OnnxRuntimeCuda;
 import io.instructembed.model.SessionOpener;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
-import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.ModelMemory;
+import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.pack.PackRegistry;
 import io.instructembed.query.InstructKnnQueryBuilder;
 import io.instructembed.query.QueryModelResolver;
@@ -41,6 +42,9 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.core.common.breaker.CircuitBreaker;
+import org.opensearch.indices.breaker.BreakerSettings;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.IngestPlugin;
@@ -63,7 +67,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
-public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin {
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, CircuitBreakerPlugin {
     public static final String NAME = "instruct-embed";
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
@@ -72,6 +76,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private static final int ROUND_TEXTS = 256;
 
     private volatile ModelService modelService;
+    /** Set by the node before {@link #createComponents}. */
+    private volatile CircuitBreaker breaker;
 
     @Override
     public Collection<Object> createComponents(
@@ -101,18 +107,43 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             inference,
             new SessionOpener(inference, cuda),
             DevicePlan.from(settings),
-            new QueryVectorCache(InstructEmbedSettings.QUERY_CACHE_SIZE.get(settings)),
+            new QueryEmbeddingCache(InstructEmbedSettings.queryCacheBytes(settings)),
             new ModelService.SchedulerConfig(
                 threadPool.info(InstructEmbedSettings.INFERENCE_POOL).getMax(),
                 InstructEmbedSettings.QUEUE_MAX_TEXTS.get(settings),
                 ROUND_TEXTS,
-                InstructEmbedSettings.BATCH_MAX_WAIT.get(settings).nanos(),
-                InstructEmbedSettings.MAX_MODEL_BYTES.get(settings).getBytes()
-            )
+                InstructEmbedSettings.BATCH_MAX_WAIT.get(settings).nanos()
+            ),
+            new ModelMemory(breaker)
         );
+        followDynamicSettings(clusterService.getClusterSettings(), modelService);
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
         InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver));
         return List.of(modelService);
+    }
+
+    /** Tunables that are safe to change while models run apply at once, without a restart. */
+    private static void followDynamicSettings(ClusterSettings clusterSettings, ModelService service) {
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.QUEUE_MAX_TEXTS, service.limits()::setMaxQueuedTexts);
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.BATCH_MAX_WAIT, wait -> service.limits().setMaxWaitNanos(wait.nanos()));
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.QUERY_CACHE_MAX_BYTES, bytes -> service.queryCache().setMaxBytes(bytes.getBytes()));
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.MAX_MODEL_BYTES, bytes -> service.memory().setLimit(bytes.getBytes()));
+    }
+
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings settings) {
+        return new BreakerSettings(
+            ModelMemory.BREAKER,
+            ModelMemory.limitOf(InstructEmbedSettings.MAX_MODEL_BYTES.get(settings).getBytes()),
+            1.0,
+            CircuitBreaker.Type.MEMORY,
+            CircuitBreaker.Durability.TRANSIENT
+        );
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        this.breaker = circuitBreaker;
     }
 
     /** Where users put their own packs and the weights of packs we cannot ship. */

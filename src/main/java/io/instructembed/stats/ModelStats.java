@@ -1,9 +1,8 @@
 package io.instructembed.stats;
 
-import io.instructembed.model.LoadedModel;
 import io.instructembed.model.ModelCounters;
 import io.instructembed.model.ModelStatus;
-import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.model.WorkKind;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -13,7 +12,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 
-/** One model's work on one node since it was loaded. */
+/** One model's work on one node since the node started (unloads and reloads keep the totals). */
 public record ModelStats(
     String modelId,
     String state,
@@ -40,27 +39,14 @@ public record ModelStats(
     SkipExistingStats skipExisting
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued, ChunkingStats chunking, SkipExistingStats skipExisting) {
+    /** @param c the pack's totals since the node started: unloads and reloads do not reset them */
+    public static ModelStats of(ModelStatus status, ModelCounters c, QueryEmbeddingCache cache, int queued, ChunkingStats chunking, SkipExistingStats skipExisting) {
         long hits = cache.hits(status.modelId());
         long misses = cache.misses(status.modelId());
-        if (model == null) {
-            return new ModelStats(
-                status.modelId(),
-                status.state().jsonName(),
-                status.device(),
-                0, 0, 0, 0, 0, 0, 0, 0,
-                hits,
-                misses,
-                0, 0, 0, 0, 0, 0, 0, 0,
-                chunking,
-                skipExisting
-            );
-        }
-        ModelCounters c = model.counters();
         return new ModelStats(
             status.modelId(),
             status.state().jsonName(),
-            model.device(),
+            status.device(),
             c.requests.sum(),
             c.texts.sum(),
             c.tokens.sum(),

@@ -65,7 +65,7 @@ public class TransportStatsAction extends TransportNodesAction<StatsRequest, Sta
             stats.add(
                 ModelStats.of(
                     status,
-                    models.loadedModel(status.modelId()),
+                    models.counters(status.modelId()),
                     models.queryCache(),
                     models.queuedTexts(status.modelId()),
                     ChunkingStats.of(models.ingestCountersIfAny(status.modelId())),

@@ -13,17 +13,19 @@ import org.opensearch.transport.TransportService;
 /** Hands the texts to the local model service; answers when the inference pool is done. */
 public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, EmbedResponse> {
     private final ModelService models;
-    private final int maxTexts;
+    private volatile int maxTexts;
 
     @Inject
     public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, ModelService models, ClusterService clusterService) {
         super(EmbedAction.NAME, transportService, actionFilters, EmbedRequest::new);
         this.models = models;
         this.maxTexts = InstructEmbedSettings.EMBED_MAX_TEXTS.get(clusterService.getSettings());
+        clusterService.getClusterSettings().addSettingsUpdateConsumer(InstructEmbedSettings.EMBED_MAX_TEXTS, max -> maxTexts = max);
     }
 
     @Override
     protected void doExecute(Task task, EmbedRequest request, ActionListener<EmbedResponse> listener) {
+        int maxTexts = this.maxTexts;
         if (request.texts().size() > maxTexts) {
             listener.onFailure(
                 new IllegalArgumentException(

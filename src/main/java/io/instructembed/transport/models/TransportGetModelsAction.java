@@ -66,7 +66,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
         List<Map<String, Object>> packs = new ArrayList<>();
         for (ModelPack pack : models.packs().all()) {
             if (request.modelId() == null || request.modelId().equals(pack.id())) {
-                packs.add(PackDescription.describe(pack));
+                packs.add(PackDescription.describe(pack, models.packs().paths()));
             }
         }
         return new GetModelsResponse(clusterService.getClusterName(), nodes, failures, packs, request.modelId() != null);
