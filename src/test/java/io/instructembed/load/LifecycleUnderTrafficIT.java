@@ -31,7 +31,13 @@ public class LifecycleUnderTrafficIT extends OpenSearchRestTestCase {
     private static final int CLIENTS = 4;
     private static final long TRAFFIC_MILLIS = 20_000;
 
-    private static final RequestOptions PERMISSIVE = RequestOptions.DEFAULT.toBuilder().setWarningsHandler(WarningsHandler.PERMISSIVE).build();
+    private static final RequestOptions PERMISSIVE = permissive();
+
+    private static RequestOptions permissive() {
+        RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(WarningsHandler.PERMISSIVE);
+        return options.build();
+    }
 
     private static Request json(String method, String path, String body) {
         Request request = new Request(method, path);
