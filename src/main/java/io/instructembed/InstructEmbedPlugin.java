@@ -7,6 +7,8 @@ import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
 import io.instructembed.model.OnnxRuntimeCuda;
 import io.instructembed.model.SessionOpener;
+import io.instructembed.model.EmbeddingService;
+import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
 import io.instructembed.model.ModelMemory;
@@ -20,8 +22,8 @@ import io.instructembed.rest.RestModelLifecycleAction;
 import io.instructembed.rest.RestStatsAction;
 import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
 import io.instructembed.settings.InstructEmbedSettings;
-import io.instructembed.stats.StatsAction;
-import io.instructembed.stats.TransportStatsAction;
+import io.instructembed.transport.stats.StatsAction;
+import io.instructembed.transport.stats.TransportStatsAction;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.TransportEmbedAction;
 import io.instructembed.transport.lifecycle.ModelLifecycleAction;
@@ -32,6 +34,7 @@ import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Module;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -149,6 +152,18 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     /** Where users put their own packs and the weights of packs we cannot ship. */
     public static Path userPacksDir(Environment environment) {
         return environment.configDir().resolve(NAME).resolve("packs");
+    }
+
+    /**
+     * The transport actions ask for the model service by the interface they use. Guice modules are
+     * made before {@link #createComponents}, so the bindings read the service when actions are built.
+     */
+    @Override
+    public Collection<Module> createGuiceModules() {
+        return List.of(binder -> {
+            binder.bind(EmbeddingService.class).toProvider(this::modelService);
+            binder.bind(ModelLifecycleService.class).toProvider(this::modelService);
+        });
     }
 
     @Override

@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * rejection (HTTP 429). Each model's lifecycle lives in its {@link ModelSlot}; its counters live
  * here, per pack, so they survive unloads and reloads.
  */
-public final class ModelService implements Closeable {
+public final class ModelService implements EmbeddingService, ModelLifecycleService, Closeable {
     private static final Logger logger = LogManager.getLogger(ModelService.class);
     /** Longest the node's shutdown waits for a running inference call of one model. */
     private static final long CLOSE_WAIT_SECONDS = 10;
@@ -103,6 +103,7 @@ public final class ModelService implements Closeable {
         this.memory = memory;
     }
 
+    @Override
     public QueryEmbeddingCache queryCache() {
         return queryCache;
     }
@@ -116,17 +117,16 @@ public final class ModelService implements Closeable {
         return memory;
     }
 
+    @Override
     public PackRegistry packs() {
         return packs;
     }
-
-    /** What to embed: texts of one model, one side, one task or instruction. */
-    public record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {}
 
     /**
      * Renders, tokenises and embeds. Bad input (unknown model or task, an instruction on the
      * document side) fails at once on the caller's thread, without queueing.
      */
+    @Override
     public void embed(EmbedCall call, ActionListener<List<Embedding>> listener) {
         final List<String> rendered;
         final ModelPack pack;
@@ -163,14 +163,12 @@ public final class ModelService implements Closeable {
         slot(pack).submit(new EmbedWork(rendered, kind, done));
     }
 
-    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
-    public record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
-
     /**
      * Cuts each text into chunks that fit the model whole with its document prompt, counting tokens
      * with the pack's own tokenizer. Runs on the inference pool (tokenising a long text is real
      * work), loading the model first if needed; answers with each text's chunks, in order.
      */
+    @Override
     public void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
         final ModelPack pack;
         try {
@@ -197,6 +195,7 @@ public final class ModelService implements Closeable {
      * tokenizer: computed once per pack and task with a tokenizer opened for the question (never
      * the loaded model's, which an unload may close meanwhile).
      */
+    @Override
     public int chunkBudget(String modelId, String task) throws IOException {
         ModelPack pack = usablePack(modelId);
         Integer known = chunkBudgets.get(budgetKey(pack, task));
@@ -224,16 +223,19 @@ public final class ModelService implements Closeable {
     }
 
     /** The ingest totals of a pack on this node. */
+    @Override
     public IngestCounters ingestCounters(String modelId) {
         return ingestTotals.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
     }
 
     /** The ingest totals of a pack, or null when it has none on this node yet. */
+    @Override
     public IngestCounters ingestCountersIfAny(String modelId) {
         return ingestTotals.get(modelId);
     }
 
     /** A pack's work totals on this node since it started (they survive unloads); modelId must name a pack. */
+    @Override
     public ModelCounters counters(String modelId) {
         return counters.computeIfAbsent(modelId, id -> new ModelCounters());
     }
@@ -242,6 +244,7 @@ public final class ModelService implements Closeable {
      * A query's embedding if it is cached (counted as a hit), else null without counting a miss:
      * callers that find nothing go on to {@link #embed}, which counts it.
      */
+    @Override
     public Embedding cachedQuery(String modelId, String text, String task, String instruction) {
         ModelPack pack = usablePack(modelId);
         String rendered = pack.manifest().render(List.of(text), InputType.QUERY, task, instruction).get(0);
@@ -249,6 +252,7 @@ public final class ModelService implements Closeable {
     }
 
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
+    @Override
     public ModelPack usablePack(String modelId) {
         ModelPack pack = packs.get(modelId)
             .orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
@@ -277,6 +281,7 @@ public final class ModelService implements Closeable {
     }
 
     /** Loads a pack on this node if it is not loaded; answers with its status once it is. Idempotent. */
+    @Override
     public void load(String modelId, ActionListener<ModelStatus> listener) {
         ModelPack pack;
         try {
@@ -293,6 +298,7 @@ public final class ModelService implements Closeable {
      * meanwhile waits and loads the model again when the drain ends. Blocks up to {@code timeout}:
      * call it from a thread that may wait (generic pool).
      */
+    @Override
     public ModelStatus unload(String modelId, long timeout, TimeUnit unit) throws InterruptedException {
         packs.get(modelId).orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
         ModelSlot slot = slots.get(modelId);
@@ -466,6 +472,7 @@ public final class ModelService implements Closeable {
         };
     }
 
+    @Override
     public ModelStatus status(String modelId) {
         ModelSlot slot = slots.get(modelId);
         if (slot == null) {
@@ -475,6 +482,7 @@ public final class ModelService implements Closeable {
         return new ModelStatus(modelId, state.phase(), state.model() == null ? null : state.model().device(), state.error(), state.loadMillis());
     }
 
+    @Override
     public List<ModelStatus> statuses() {
         List<ModelStatus> statuses = new ArrayList<>();
         for (String id : packs.ids()) {
@@ -484,6 +492,7 @@ public final class ModelService implements Closeable {
     }
 
     /** Texts waiting on this node for the model: in its queue, or for it to be loaded. */
+    @Override
     public int queuedTexts(String modelId) {
         ModelSlot slot = slots.get(modelId);
         if (slot == null) {

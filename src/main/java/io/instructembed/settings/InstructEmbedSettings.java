@@ -147,7 +147,7 @@ public final class InstructEmbedSettings {
 
     /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
     public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
-        io.instructembed.model.DeviceRequest.parse(v);
+        DeviceRequest.parse(v);
         return v;
     }, Property.NodeScope);
 
@@ -157,7 +157,7 @@ public final class InstructEmbedSettings {
         if (at <= 0) {
             throw new IllegalArgumentException("[" + PREFIX + "device_overrides] entries are <pack id>=<device>, got [" + v + "]");
         }
-        io.instructembed.model.DeviceRequest.parse(v.substring(at + 1));
+        DeviceRequest.parse(v.substring(at + 1));
         return v;
     }, Property.NodeScope);
 

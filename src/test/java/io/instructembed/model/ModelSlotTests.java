@@ -206,7 +206,18 @@ public class ModelSlotTests extends OpenSearchTestCase {
         Work queued = new Work("queued");
         slot.submit(queued);
 
-        slot.close(10, TimeUnit.SECONDS);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+            try {
+                slot.close(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        while (closing.isDone() == false) {
+            executor.runAll();  // the worker started for the queued job finds its queue emptied and ends
+            Thread.sleep(10);
+        }
+        closing.get(1, TimeUnit.SECONDS);
         OpenSearchStatusException e = expectThrows(OpenSearchStatusException.class, () -> queued.result().actionGet());
         assertEquals(RestStatus.SERVICE_UNAVAILABLE, e.status());
         assertEquals(1, host.releases.get());

@@ -1,6 +1,6 @@
 package io.instructembed.transport.embed;
 
-import io.instructembed.model.ModelService;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
@@ -12,11 +12,11 @@ import org.opensearch.transport.TransportService;
 
 /** Hands the texts to the local model service; answers when the inference pool is done. */
 public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, EmbedResponse> {
-    private final ModelService models;
+    private final EmbeddingService models;
     private volatile int maxTexts;
 
     @Inject
-    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, ModelService models, ClusterService clusterService) {
+    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, EmbeddingService models, ClusterService clusterService) {
         super(EmbedAction.NAME, transportService, actionFilters, EmbedRequest::new);
         this.models = models;
         this.maxTexts = InstructEmbedSettings.EMBED_MAX_TEXTS.get(clusterService.getSettings());
@@ -36,7 +36,7 @@ public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, E
             return;
         }
         long start = System.nanoTime();
-        ModelService.EmbedCall call = new ModelService.EmbedCall(
+        EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(
             request.modelId(),
             request.texts(),
             request.inputType(),
