@@ -142,14 +142,22 @@ final class BatchScheduler {
             inFlightJobs++;
         }
         AbstractRunnable task = new AbstractRunnable() {
+            private boolean answered;
+
             @Override
             protected void doRun() throws Exception {
-                listener.onResponse(work.apply(model));
+                T result = work.apply(model);
+                answered = true;  // a listener that throws must not be answered a second time
+                listener.onResponse(result);
             }
 
             @Override
             public void onFailure(Exception e) {
-                listener.onFailure(e);
+                if (answered) {
+                    logger.warn("a listener of model [" + model.manifest().id() + "] failed", e);
+                } else {
+                    listener.onFailure(e);
+                }
             }
 
             @Override

@@ -465,7 +465,9 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
                     logger.debug("{} with model [{}] was refused: {}", what, modelId, e.getMessage());
                 } else if (status.getStatus() >= 500) {
                     totals.errors.increment();
-                    logger.warn(() -> new org.apache.logging.log4j.message.ParameterizedMessage("{} with model [{}] failed", what, modelId), e);
+                    // one line per failed call; the stack trace at debug (a failed load already logged its own)
+                    logger.warn("{} with model [{}] failed: {}", what, modelId, e.getMessage());
+                    logger.debug(() -> new org.apache.logging.log4j.message.ParameterizedMessage("{} with model [{}] failed", what, modelId), e);
                 }
                 listener.onFailure(e);
             }
