@@ -14,9 +14,12 @@ import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
 import io.instructembed.model.OnnxRuntimeCuda;
 import io.instructembed.model.SessionOpener;
+import io.instructembed.model.EmbeddingService;
+import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
-import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.ModelMemory;
+import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.pack.PackRegistry;
 import io.instructembed.query.InstructKnnQueryBuilder;
 import io.instructembed.query.QueryModelResolver;
@@ -26,8 +29,8 @@ import io.instructembed.rest.RestModelLifecycleAction;
 import io.instructembed.rest.RestStatsAction;
 import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
 import io.instructembed.settings.InstructEmbedSettings;
-import io.instructembed.stats.StatsAction;
-import io.instructembed.stats.TransportStatsAction;
+import io.instructembed.transport.stats.StatsAction;
+import io.instructembed.transport.stats.TransportStatsAction;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.TransportEmbedAction;
 import io.instructembed.transport.lifecycle.ModelLifecycleAction;
@@ -38,6 +41,7 @@ import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Module;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -48,6 +52,9 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.core.common.breaker.CircuitBreaker;
+import org.opensearch.indices.breaker.BreakerSettings;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.action.support.ActionFilter;
@@ -74,7 +81,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
-public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, MapperPlugin {
+public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestPlugin, SearchPlugin, MapperPlugin, CircuitBreakerPlugin {
     public static final String NAME = "instruct-embed";
     /** Bundled packs, inside the plugin's folder. */
     public static final String BUNDLED_PACKS = "model-packs";
@@ -93,6 +100,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     );
     private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService);
+    /** Set by the node before {@link #createComponents}. */
+    private volatile CircuitBreaker breaker;
 
     @Override
     public Collection<Object> createComponents(
@@ -124,23 +133,60 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             inference,
             new SessionOpener(inference, cuda),
             DevicePlan.from(settings),
-            new QueryVectorCache(InstructEmbedSettings.QUERY_CACHE_SIZE.get(settings)),
+            new QueryEmbeddingCache(InstructEmbedSettings.queryCacheBytes(settings)),
             new ModelService.SchedulerConfig(
                 threadPool.info(InstructEmbedSettings.INFERENCE_POOL).getMax(),
                 InstructEmbedSettings.QUEUE_MAX_TEXTS.get(settings),
                 ROUND_TEXTS,
-                InstructEmbedSettings.BATCH_MAX_WAIT.get(settings).nanos(),
-                InstructEmbedSettings.MAX_MODEL_BYTES.get(settings).getBytes()
-            )
+                InstructEmbedSettings.BATCH_MAX_WAIT.get(settings).nanos()
+            ),
+            new ModelMemory(breaker)
         );
+        followDynamicSettings(clusterService.getClusterSettings(), modelService);
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
         InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver));
         return List.of(modelService);
     }
 
+    /** Tunables that are safe to change while models run apply at once, without a restart. */
+    private static void followDynamicSettings(ClusterSettings clusterSettings, ModelService service) {
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.QUEUE_MAX_TEXTS, service.limits()::setMaxQueuedTexts);
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.BATCH_MAX_WAIT, wait -> service.limits().setMaxWaitNanos(wait.nanos()));
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.QUERY_CACHE_MAX_BYTES, bytes -> service.queryCache().setMaxBytes(bytes.getBytes()));
+        clusterSettings.addSettingsUpdateConsumer(InstructEmbedSettings.MAX_MODEL_BYTES, bytes -> service.memory().setLimit(bytes.getBytes()));
+    }
+
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings settings) {
+        return new BreakerSettings(
+            ModelMemory.BREAKER,
+            ModelMemory.limitOf(InstructEmbedSettings.MAX_MODEL_BYTES.get(settings).getBytes()),
+            1.0,
+            CircuitBreaker.Type.MEMORY,
+            CircuitBreaker.Durability.TRANSIENT
+        );
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        this.breaker = circuitBreaker;
+    }
+
     /** Where users put their own packs and the weights of packs we cannot ship. */
     public static Path userPacksDir(Environment environment) {
         return environment.configDir().resolve(NAME).resolve("packs");
+    }
+
+    /**
+     * The transport actions ask for the model service by the interface they use. Guice modules are
+     * made before {@link #createComponents}, so the bindings read the service when actions are built.
+     */
+    @Override
+    public Collection<Module> createGuiceModules() {
+        return List.of(binder -> {
+            binder.bind(EmbeddingService.class).toProvider(this::modelService);
+            binder.bind(ModelLifecycleService.class).toProvider(this::modelService);
+        });
     }
 
     @Override

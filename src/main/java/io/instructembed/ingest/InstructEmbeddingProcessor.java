@@ -5,7 +5,7 @@ import io.instructembed.chunking.TextChunker;
 import io.instructembed.limits.TextLimits;
 import io.instructembed.model.Embedding;
 import io.instructembed.mapping.VectorFieldMappings;
-import io.instructembed.model.ModelService;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.apache.logging.log4j.LogManager;
@@ -59,7 +59,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     private final boolean truncate;
     private final boolean ignoreMissing;
     private final int dimensions;
-    private final ModelService models;
+    private final EmbeddingService models;
     private final ClusterService clusterService;
     /** Null when texts are embedded whole. */
     private final ChunkingOptions chunking;
@@ -82,7 +82,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         boolean skipExisting,
         EmbeddingFingerprint fingerprint,
         Supplier<Client> client,
-        ModelService models,
+        EmbeddingService models,
         ClusterService clusterService
     ) {
         super(tag, description);
@@ -294,7 +294,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 }
             }
         }
-        models.chunk(new ModelService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
+        models.chunk(new EmbeddingService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
             List<Pending> accepted = new ArrayList<>(group.size());
             int nextText = 0;
             for (Pending document : group) {
@@ -384,7 +384,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                 }
             }
         }
-        models.embed(new ModelService.EmbedCall(modelId, texts, InputType.DOCUMENT, task, null), ActionListener.wrap(embeddings -> {
+        models.embed(new EmbeddingService.EmbedCall(modelId, texts, InputType.DOCUMENT, task, null), ActionListener.wrap(embeddings -> {
             int next = 0;
             for (Pending document : documents) {
                 int count = document.pieceCount();

@@ -1,7 +1,7 @@
 package io.instructembed.ingest;
 
 import io.instructembed.chunking.ChunkingOptions;
-import io.instructembed.model.ModelService;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackManifest;
 import io.instructembed.pack.PackState;
@@ -22,12 +22,12 @@ import java.util.function.Supplier;
  * unknown model or task, an empty field map, or a field mapped to itself.
  */
 public final class InstructEmbeddingProcessorFactory implements Processor.Factory {
-    private final Supplier<ModelService> models;
+    private final Supplier<EmbeddingService> models;
     private final Supplier<ClusterService> clusterService;
     private final Supplier<Client> client;
 
     /** Suppliers: the ingest service asks for factories before plugin components exist. */
-    public InstructEmbeddingProcessorFactory(Supplier<ModelService> models, Supplier<ClusterService> clusterService, Supplier<Client> client) {
+    public InstructEmbeddingProcessorFactory(Supplier<EmbeddingService> models, Supplier<ClusterService> clusterService, Supplier<Client> client) {
         this.models = models;
         this.clusterService = clusterService;
         this.client = client;
@@ -49,7 +49,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         Object rawChunking = config.remove("chunking");
         boolean skipExisting = ConfigurationUtils.readBooleanProperty(type, tag, config, "skip_existing", false);
 
-        ModelService service = models.get();
+        EmbeddingService service = models.get();
         ModelPack pack = service.packs().get(modelId).orElse(null);
         if (pack == null) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] not found; models are " + service.packs().ids());
@@ -107,7 +107,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
      * yet is checked against its max tokens only; the exact check then runs when its documents are
      * chunked.
      */
-    private static ChunkingOptions chunking(String tag, Object raw, ModelService service, ModelPack pack, String task) {
+    private static ChunkingOptions chunking(String tag, Object raw, EmbeddingService service, ModelPack pack, String task) {
         String type = InstructEmbeddingProcessor.TYPE;
         try {
             ChunkingOptions options = ChunkingOptions.parse(raw);

@@ -2,6 +2,8 @@ package io.instructembed.model;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.common.CheckedFunction;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.action.ActionListener;
 
@@ -17,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * together into length-sorted, token-budgeted batches: concurrent bulks, queries and _embed calls
  * share inference calls. Queries go first, and when the model may use several workers one is kept
  * for queries, so a query never waits behind a large ingest batch. Queues are bounded in texts: a
- * full queue rejects (HTTP 429) instead of piling up work.
+ * full queue rejects (HTTP 429) instead of piling up work. Each inference call reserves its estimated
+ * activations in the instruct_embed circuit breaker while it runs.
  */
 final class BatchScheduler {
     private static final Logger logger = LogManager.getLogger(BatchScheduler.class);
@@ -25,10 +28,10 @@ final class BatchScheduler {
     private final LoadedModel model;
     private final Executor executor;
     private final int maxWorkers;
-    private final int maxQueuedTexts;
+    private final InferenceLimits limits;
     private final int maxTextsPerRound;
-    private final long maxWaitNanos;
     private final int fullBatchRows;
+    private final ModelMemory memory;
 
     private final ArrayDeque<Job> queries = new ArrayDeque<>();
     private final ArrayDeque<Job> documents = new ArrayDeque<>();
@@ -42,10 +45,6 @@ final class BatchScheduler {
         this(model, executor, maxWorkers, maxQueuedTexts, maxTextsPerRound, 0, 1);
     }
 
-    /**
-     * @param maxWaitNanos  how long a worker may wait for more documents when fewer than
-     *                      {@code fullBatchRows} are queued, trading latency for fuller batches (0: never)
-     */
     BatchScheduler(
         LoadedModel model,
         Executor executor,
@@ -55,13 +54,29 @@ final class BatchScheduler {
         long maxWaitNanos,
         int fullBatchRows
     ) {
+        this(model, executor, maxWorkers, new InferenceLimits(maxQueuedTexts, maxWaitNanos), maxTextsPerRound, fullBatchRows, ModelMemory.UNLIMITED);
+    }
+
+    /**
+     * @param limits        queue size and how long a worker may wait for more documents when fewer
+     *                      than {@code fullBatchRows} are queued (read at each use: they are dynamic)
+     */
+    BatchScheduler(
+        LoadedModel model,
+        Executor executor,
+        int maxWorkers,
+        InferenceLimits limits,
+        int maxTextsPerRound,
+        int fullBatchRows,
+        ModelMemory memory
+    ) {
         this.model = model;
         this.executor = executor;
         this.maxWorkers = Math.max(1, maxWorkers);
-        this.maxQueuedTexts = maxQueuedTexts;
+        this.limits = limits;
         this.maxTextsPerRound = maxTextsPerRound;
-        this.maxWaitNanos = maxWaitNanos;
         this.fullBatchRows = fullBatchRows;
+        this.memory = memory;
     }
 
     private static final class Job {
@@ -77,12 +92,24 @@ final class BatchScheduler {
         }
     }
 
+    /** Queues texts, or answers a refusal (429) when this scheduler is closed or its queue is full. */
     void submit(List<String> renderedTexts, WorkKind kind, ActionListener<List<Embedding>> listener) {
+        if (trySubmit(renderedTexts, kind, listener) == false) {
+            listener.onFailure(new OpenSearchRejectedExecutionException("model [" + model.manifest().id() + "] is being unloaded"));
+        }
+    }
+
+    /**
+     * Queues texts, or answers a refusal (429) when the queue is full. Returns false without
+     * answering when this scheduler is closed, so the caller can keep the work for the next load.
+     */
+    boolean trySubmit(List<String> renderedTexts, WorkKind kind, ActionListener<List<Embedding>> listener) {
         Job job = new Job(renderedTexts, kind, listener);
         String refusal = null;
         synchronized (this) {
+            int maxQueuedTexts = limits.maxQueuedTexts();
             if (closed) {
-                refusal = "model [" + model.manifest().id() + "] is being unloaded";
+                return false;
             } else if (queuedTexts > 0 && queuedTexts + renderedTexts.size() > maxQueuedTexts) {
                 refusal = "the inference queue of model [" + model.manifest().id() + "] is full (" + queuedTexts + " texts waiting, limit "
                     + maxQueuedTexts + "); retry later";
@@ -95,11 +122,56 @@ final class BatchScheduler {
         }
         (kind == WorkKind.QUERY ? model.counters().queryCalls : model.counters().documentCalls).increment();
         if (refusal != null) {
-            model.counters().rejections.increment();
             listener.onFailure(new OpenSearchRejectedExecutionException(refusal));
-            return;
+            return true;
         }
         startWorkers();
+        return true;
+    }
+
+    /**
+     * Runs work that needs the model but no inference batch (tokenising texts to cut them into
+     * chunks) on the pool, counted as in flight so that an unload waits for it. Returns false
+     * without answering when this scheduler is closed.
+     */
+    <T> boolean tryExecute(CheckedFunction<LoadedModel, T, Exception> work, ActionListener<T> listener) {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            inFlightJobs++;
+        }
+        AbstractRunnable task = new AbstractRunnable() {
+            private boolean answered;
+
+            @Override
+            protected void doRun() throws Exception {
+                T result = work.apply(model);
+                answered = true;  // a listener that throws must not be answered a second time
+                listener.onResponse(result);
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                if (answered) {
+                    logger.warn("a listener of model [" + model.manifest().id() + "] failed", e);
+                } else {
+                    listener.onFailure(e);
+                }
+            }
+
+            @Override
+            public void onAfter() {
+                jobDone();
+            }
+        };
+        try {
+            executor.execute(task);
+        } catch (RuntimeException e) {  // the pool refused it (429): doRun never runs, so answer and count here
+            task.onFailure(e);
+            task.onAfter();
+        }
+        return true;
     }
 
     private void startWorkers() {
@@ -174,10 +246,11 @@ final class BatchScheduler {
 
     /** Up to a round of waiting jobs: queries first; a document worker takes queries too when they wait. */
     private synchronized List<Job> take(WorkKind kind) {
+        long maxWaitNanos = limits.maxWaitNanos();
         if (kind == WorkKind.DOCUMENT && maxWaitNanos > 0 && queries.isEmpty() && documents.isEmpty() == false) {
             long deadline = System.nanoTime() + maxWaitNanos;
             long left;
-            while (queries.isEmpty() && documentTexts() < fullBatchRows && (left = deadline - System.nanoTime()) > 0) {
+            while (closed == false && queries.isEmpty() && documentTexts() < fullBatchRows && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(this, left);
                 } catch (InterruptedException e) {
@@ -215,7 +288,7 @@ final class BatchScheduler {
                 if (documentsRound) {
                     runWaitingQueries();
                 }
-                model.runBatch(tokenized, batch, results);
+                runBatch(tokenized, batch, results);
             }
         } catch (Exception e) {
             for (Job job : round) {
@@ -230,6 +303,21 @@ final class BatchScheduler {
                 result.add(results[next++]);
             }
             finish(job, result, null);
+        }
+    }
+
+    /** One inference call, its estimated activations held in the circuit breaker while it runs. */
+    private void runBatch(List<TokenizedText> tokenized, int[] batch, Embedding[] results) throws Exception {
+        int longest = 0;
+        for (int index : batch) {
+            longest = Math.max(longest, tokenized.get(index).length());
+        }
+        long bytes = ModelMemory.activationBytes(batch.length, longest, model.manifest().dimensions());
+        memory.reserve(bytes, "inference batch of model [" + model.manifest().id() + "]");
+        try {
+            model.runBatch(tokenized, batch, results);
+        } finally {
+            memory.release(bytes);
         }
     }
 
@@ -255,11 +343,31 @@ final class BatchScheduler {
         } catch (RuntimeException e) {
             logger.warn("a listener of model [" + model.manifest().id() + "] failed", e);
         } finally {
-            synchronized (this) {
-                inFlightJobs--;
-                notifyAll();
+            jobDone();
+        }
+    }
+
+    private synchronized void jobDone() {
+        inFlightJobs--;
+        notifyAll();
+    }
+
+    /** Fails every queued job of both kinds (running ones finish); returns how many. */
+    int failQueued(Exception e) {
+        List<Job> failed = new ArrayList<>();
+        synchronized (this) {
+            for (ArrayDeque<Job> queue : List.of(queries, documents)) {
+                while (queue.isEmpty() == false) {
+                    Job job = queue.pollFirst();
+                    queuedTexts -= job.texts.size();
+                    failed.add(job);
+                }
             }
         }
+        for (Job job : failed) {
+            finish(job, null, e);
+        }
+        return failed.size();
     }
 
     private void failQueued(WorkKind kind, Exception e) {
@@ -294,6 +402,7 @@ final class BatchScheduler {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         synchronized (this) {
             closed = true;
+            notifyAll();  // a worker waiting for a fuller batch stops waiting
             while (inFlightJobs > 0 || workers > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

@@ -1,5 +1,6 @@
 package io.instructembed.model;
 
+import io.instructembed.settings.DeviceRequest;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.common.settings.Settings;
 

@@ -16,9 +16,15 @@ public final class LoadedModel implements Closeable {
     private final OnnxEmbedder embedder;
     private final BatchPlanner planner;
     private final String device;
-    private final ModelCounters counters = new ModelCounters();
+    private final ModelCounters counters;
 
     public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, OnnxEmbedder embedder, BatchPlanner planner, String device) {
+        this(manifest, tokenizer, embedder, planner, device, new ModelCounters());
+    }
+
+    /** @param counters the pack's totals on this node, which outlive this load (stats survive a reload) */
+    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, OnnxEmbedder embedder, BatchPlanner planner, String device, ModelCounters counters) {
+        this.counters = counters;
         this.manifest = manifest;
         this.tokenizer = tokenizer;
         this.embedder = embedder;
@@ -96,9 +102,6 @@ public final class LoadedModel implements Closeable {
             }
             counters.batches.increment();
             counters.paddedTokens.add((long) longest * batch.length);
-        } catch (OrtException | RuntimeException e) {
-            counters.errors.increment();
-            throw e;
         } finally {
             counters.inferenceNanos.add(System.nanoTime() - start);
         }

@@ -2,7 +2,12 @@ package io.instructembed.model;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Running totals of one loaded model's work, for stats and for tests that count batches. */
+/**
+ * Running totals of one pack's work on this node since the node started: they outlive unloads and
+ * reloads. {@code errors} counts calls answered with a server-side failure (a failed load or
+ * inference, a node shutting down); {@code rejections} counts calls refused with a 429 (full queue,
+ * circuit breaker).
+ */
 public final class ModelCounters {
     public final LongAdder requests = new LongAdder();
     public final LongAdder texts = new LongAdder();

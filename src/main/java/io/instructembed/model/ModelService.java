@@ -9,48 +9,64 @@ import io.instructembed.pack.PackRegistry;
 import io.instructembed.pack.PackState;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.CheckedFunction;
 import org.opensearch.common.CheckedRunnable;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreakingException;
 import org.opensearch.core.rest.RestStatus;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The node-local model service: the only class that decides when models load and where inference
  * runs. Every call is answered through a listener; the work itself runs on the bounded inference
  * pool, never on the caller's (transport, search or write) thread, and a full pool answers with a
- * rejection (HTTP 429).
+ * rejection (HTTP 429). Each model's lifecycle lives in its {@link ModelSlot}; its counters live
+ * here, per pack, so they survive unloads and reloads.
  */
-public final class ModelService implements Closeable {
+public final class ModelService implements EmbeddingService, ModelLifecycleService, Closeable {
     private static final Logger logger = LogManager.getLogger(ModelService.class);
+    /** Longest the node's shutdown waits for a running inference call of one model. */
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final PackRegistry packs;
     private final ExecutorService executor;
     private final InferenceConfig config;
     private final SessionOpener sessions;
     private final DevicePlan devices;
-    private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
-    private final QueryVectorCache queryCache;
+    private final QueryEmbeddingCache queryCache;
     private final SchedulerConfig schedulerConfig;
+    private final InferenceLimits limits;
+    private final ModelMemory memory;
+    /** Per pack (a fixed set): the model's place and lifecycle. */
+    private final ConcurrentHashMap<String, ModelSlot> slots = new ConcurrentHashMap<>();
+    /** Per pack (a fixed set): work totals, kept across loads. */
+    private final ConcurrentHashMap<String, ModelCounters> counters = new ConcurrentHashMap<>();
     /** Per pack (a fixed set): ingest totals (chunking, skip_existing), kept across loads. */
     private final ConcurrentHashMap<String, IngestCounters> ingestTotals = new ConcurrentHashMap<>();
     /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt. */
     private final ConcurrentHashMap<String, Integer> chunkBudgets = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-    /** How each loaded model's scheduler drains its queue. */
-    public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound, long maxWaitNanos, long maxModelBytes) {
+    /**
+     * How each loaded model's scheduler drains its queue; the queue limit and batch wait are only
+     * the starting values of the service's {@link InferenceLimits}, which may change later.
+     */
+    public record SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound, long maxWaitNanos) {
         public SchedulerConfig(int workers, int maxQueuedTexts, int maxTextsPerRound) {
-            this(workers, maxQueuedTexts, maxTextsPerRound, 0, 0);
+            this(workers, maxQueuedTexts, maxTextsPerRound, 0);
         }
     }
 
@@ -60,8 +76,21 @@ public final class ModelService implements Closeable {
         InferenceConfig config,
         SessionOpener sessions,
         DevicePlan devices,
-        QueryVectorCache queryCache,
+        QueryEmbeddingCache queryCache,
         SchedulerConfig schedulerConfig
+    ) {
+        this(packs, executor, config, sessions, devices, queryCache, schedulerConfig, ModelMemory.UNLIMITED);
+    }
+
+    public ModelService(
+        PackRegistry packs,
+        ExecutorService executor,
+        InferenceConfig config,
+        SessionOpener sessions,
+        DevicePlan devices,
+        QueryEmbeddingCache queryCache,
+        SchedulerConfig schedulerConfig,
+        ModelMemory memory
     ) {
         this.packs = packs;
         this.executor = executor;
@@ -70,23 +99,34 @@ public final class ModelService implements Closeable {
         this.devices = devices;
         this.queryCache = queryCache;
         this.schedulerConfig = schedulerConfig;
+        this.limits = new InferenceLimits(schedulerConfig.maxQueuedTexts(), schedulerConfig.maxWaitNanos());
+        this.memory = memory;
     }
 
-    public QueryVectorCache queryCache() {
+    @Override
+    public QueryEmbeddingCache queryCache() {
         return queryCache;
     }
 
+    /** The limits that dynamic settings change while the node runs. */
+    public InferenceLimits limits() {
+        return limits;
+    }
+
+    public ModelMemory memory() {
+        return memory;
+    }
+
+    @Override
     public PackRegistry packs() {
         return packs;
     }
-
-    /** What to embed: texts of one model, one side, one task or instruction. */
-    public record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {}
 
     /**
      * Renders, tokenises and embeds. Bad input (unknown model or task, an instruction on the
      * document side) fails at once on the caller's thread, without queueing.
      */
+    @Override
     public void embed(EmbedCall call, ActionListener<List<Embedding>> listener) {
         final List<String> rendered;
         final ModelPack pack;
@@ -112,34 +152,23 @@ public final class ModelService implements Closeable {
                 return;
             }
         }
+        ActionListener<List<Embedding>> counted = counted(pack.id(), "embedding", listener);
         ActionListener<List<Embedding>> done = query ? ActionListener.wrap(embeddings -> {
             for (int i = 0; i < rendered.size(); i++) {
                 queryCache.put(pack.id(), rendered.get(i), embeddings.get(i));
             }
-            listener.onResponse(embeddings);
-        }, listener::onFailure) : listener;
+            counted.onResponse(embeddings);
+        }, counted::onFailure) : counted;
         WorkKind kind = query ? WorkKind.QUERY : WorkKind.DOCUMENT;
-        ModelSlot slot = slots.computeIfAbsent(pack.id(), id -> new ModelSlot());
-        BatchScheduler scheduler = slot.scheduler;
-        if (scheduler != null) {
-            scheduler.submit(rendered, kind, done);
-            return;
-        }
-        // not loaded yet: load on the inference pool (never on the caller's thread), then queue
-        onInferencePool(() -> {
-            loaded(pack);
-            slot.scheduler.submit(rendered, kind, done);
-        }, done::onFailure);
+        slot(pack).submit(new EmbedWork(rendered, kind, done));
     }
-
-    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
-    public record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
 
     /**
      * Cuts each text into chunks that fit the model whole with its document prompt, counting tokens
      * with the pack's own tokenizer. Runs on the inference pool (tokenising a long text is real
      * work), loading the model first if needed; answers with each text's chunks, in order.
      */
+    @Override
     public void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
         final ModelPack pack;
         try {
@@ -149,29 +178,26 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        onInferencePool(() -> {
-            LoadedModel model = loaded(pack);
+        slot(pack).submit(new TaskWork<>(call.texts().size(), model -> {
             ChunkingOptions options = call.chunking().resolve(chunkBudget(pack, call.task(), model::tokenize), pack.id());
             List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
             for (String text : call.texts()) {
                 TextChunker.Fit fit = (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false;
                 chunks.add(TextChunker.chunk(text, model.spans(text), options, fit));
             }
-            listener.onResponse(chunks);
-        }, listener::onFailure);
+            return chunks;
+        }, counted(pack.id(), "chunking", listener)));
     }
 
     /**
      * Tokens of source text one chunk may hold: the pack's max tokens less what its document
      * prompt (or a symmetric task's query prompt) and special tokens take. Needs the pack's
-     * tokenizer: the loaded model's, or one opened for the question when the model is not loaded.
+     * tokenizer: computed once per pack and task with a tokenizer opened for the question (never
+     * the loaded model's, which an unload may close meanwhile).
      */
+    @Override
     public int chunkBudget(String modelId, String task) throws IOException {
         ModelPack pack = usablePack(modelId);
-        LoadedModel model = loadedModel(modelId);
-        if (model != null) {
-            return chunkBudget(pack, task, model::tokenize);
-        }
         Integer known = chunkBudgets.get(budgetKey(pack, task));
         if (known != null) {
             return known;
@@ -197,19 +223,28 @@ public final class ModelService implements Closeable {
     }
 
     /** The ingest totals of a pack on this node. */
+    @Override
     public IngestCounters ingestCounters(String modelId) {
         return ingestTotals.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
     }
 
     /** The ingest totals of a pack, or null when it has none on this node yet. */
+    @Override
     public IngestCounters ingestCountersIfAny(String modelId) {
         return ingestTotals.get(modelId);
+    }
+
+    /** A pack's work totals on this node since it started (they survive unloads); modelId must name a pack. */
+    @Override
+    public ModelCounters counters(String modelId) {
+        return counters.computeIfAbsent(modelId, id -> new ModelCounters());
     }
 
     /**
      * A query's embedding if it is cached (counted as a hit), else null without counting a miss:
      * callers that find nothing go on to {@link #embed}, which counts it.
      */
+    @Override
     public Embedding cachedQuery(String modelId, String text, String task, String instruction) {
         ModelPack pack = usablePack(modelId);
         String rendered = pack.manifest().render(List.of(text), InputType.QUERY, task, instruction).get(0);
@@ -217,6 +252,7 @@ public final class ModelService implements Closeable {
     }
 
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
+    @Override
     public ModelPack usablePack(String modelId) {
         ModelPack pack = packs.get(modelId)
             .orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
@@ -226,7 +262,7 @@ public final class ModelService implements Closeable {
                 RestStatus.BAD_REQUEST,
                 modelId,
                 pack.missingFiles(),
-                pack.installDir(),
+                packs.paths().display(pack.installDir()),
                 pack.manifest().weightsHelp() == null ? "" : " (" + pack.manifest().weightsHelp() + ")"
             );
         }
@@ -236,16 +272,16 @@ public final class ModelService implements Closeable {
         return pack;
     }
 
-    /** Loads the pack on this thread if it is not loaded yet. Call only on inference threads. */
-    LoadedModel loaded(ModelPack pack) throws IOException, OrtException {
-        ModelSlot slot = slots.computeIfAbsent(pack.id(), id -> new ModelSlot());
-        if (slot.model == null) {
-            checkMemory(pack);  // a refusal is not a failed load: the model stays not_loaded
-        }
-        return slot.get(pack, () -> load(pack));
+    /** Loads the pack and waits for it; for tests, which need the model itself. Never call on an inference thread. */
+    LoadedModel loaded(ModelPack pack) {
+        PlainActionFuture<ModelStatus> future = new PlainActionFuture<>();
+        load(pack.id(), future);
+        future.actionGet(5, TimeUnit.MINUTES);
+        return slot(pack).state().model();
     }
 
-    /** Loads a pack on this node if it is not loaded; answers with its status. Idempotent. */
+    /** Loads a pack on this node if it is not loaded; answers with its status once it is. Idempotent. */
+    @Override
     public void load(String modelId, ActionListener<ModelStatus> listener) {
         ModelPack pack;
         try {
@@ -254,21 +290,29 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        onInferencePool(() -> {
-            loaded(pack);
-            listener.onResponse(status(modelId));
-        }, listener::onFailure);
+        slot(pack).submit(new TaskWork<>(0, model -> status(modelId), counted(pack.id(), "loading", listener)));
     }
 
     /**
-     * Unloads a model from this node once its queued and running work is done (new work is refused
-     * meanwhile). Blocks up to {@code timeout}: call it from a thread that may wait (generic pool).
+     * Unloads a model from this node once its queued and running work is done. Work that arrives
+     * meanwhile waits and loads the model again when the drain ends. Blocks up to {@code timeout}:
+     * call it from a thread that may wait (generic pool).
      */
-    public ModelStatus unload(String modelId, long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+    @Override
+    public ModelStatus unload(String modelId, long timeout, TimeUnit unit) throws InterruptedException {
         packs.get(modelId).orElseThrow(() -> new ResourceNotFoundException("model [{}] not found; models on this node are {}", modelId, packs.ids()));
         ModelSlot slot = slots.get(modelId);
         if (slot != null) {
-            slot.unload(timeout, unit);
+            if (slot.unload(timeout, unit) == false) {
+                throw new OpenSearchStatusException(
+                    "model [{}] is still {} after {} {}; try again later",
+                    RestStatus.CONFLICT,
+                    modelId,
+                    slot.state().phase().jsonName(),
+                    timeout,
+                    unit.name().toLowerCase(java.util.Locale.ROOT)
+                );
+            }
             queryCache.invalidate(modelId);
         }
         return status(modelId);
@@ -282,8 +326,104 @@ public final class ModelService implements Closeable {
                 logger.warn("cannot preload model [{}]: {}", id, pack == null ? "no such pack" : "pack is " + pack.state().jsonName());
                 continue;
             }
-            onInferencePool(() -> loaded(pack), e -> logger.warn("preloading model [" + id + "] failed", e));
+            load(id, ActionListener.wrap(status -> {}, e -> logger.warn("preloading model [" + id + "] failed", e)));
         }
+    }
+
+    private ModelSlot slot(ModelPack pack) {
+        return slots.computeIfAbsent(pack.id(), id -> new ModelSlot(id, new SlotHost(pack), limits::maxQueuedTexts));
+    }
+
+    /** Opens models for a slot on the inference pool, and frees them. */
+    private final class SlotHost implements ModelSlot.Host {
+        private final ModelPack pack;
+
+        SlotHost(ModelPack pack) {
+            this.pack = pack;
+        }
+
+        @Override
+        public void startLoad(ModelSlot slot) {
+            if (closed) {
+                slot.loadFailed(ModelState.refused("the node is shutting down"), shuttingDown(pack.id()));
+                return;
+            }
+            onInferencePool(() -> slot.loaded(open(pack)), e -> {
+                if (ExceptionsHelper.status(e) == RestStatus.TOO_MANY_REQUESTS) {  // breaker or full pool: not a failed load
+                    slot.loadFailed(ModelState.refused(e.getMessage()), e);
+                } else {
+                    // the full error (with the node's paths) goes to the log; callers see paths relative to the node's directories
+                    logger.warn("loading model [" + pack.id() + "] failed", e);
+                    String reason = packs.paths().redact(String.valueOf(e.getMessage()));
+                    slot.loadFailed(
+                        ModelState.failed(reason),
+                        new OpenSearchStatusException("model [{}] failed to load: {}", RestStatus.INTERNAL_SERVER_ERROR, pack.id(), reason)
+                    );
+                }
+            });
+        }
+
+        @Override
+        public void release(ModelState unloaded) {
+            try {
+                unloaded.model().close();
+            } finally {
+                memory.release(unloaded.reservedBytes());
+            }
+        }
+    }
+
+    /**
+     * Opens a pack: reserves its files' size in the circuit breaker first (a refusal is a 429 that
+     * names the loaded models), then the tokenizer and the session. Runs on an inference thread.
+     */
+    private ModelState open(ModelPack pack) throws IOException, OrtException {
+        long bytes = fileBytes(pack);
+        try {
+            memory.reserve(bytes, "model [" + pack.id() + "]");
+        } catch (CircuitBreakingException e) {
+            throw new CircuitBreakingException(
+                e.getMessage() + "; loaded models: " + loadedIds() + "; unload one first or raise instruct_embed.memory.max_model_bytes",
+                e.getBytesWanted(),
+                e.getByteLimit(),
+                e.getDurability()
+            );
+        }
+        long start = System.nanoTime();
+        try {
+            PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest());
+            LoadedModel model;
+            try {
+                SessionOpener.Opened opened = sessions.open(pack, devices.forPack(pack.id()));
+                model = new LoadedModel(pack.manifest(), tokenizer, opened.embedder(), config.planner(), opened.device().toString(), counters(pack.id()));
+            } catch (OrtException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+            BatchScheduler scheduler = new BatchScheduler(
+                model,
+                executor,
+                schedulerConfig.workers(),
+                limits,
+                schedulerConfig.maxTextsPerRound(),
+                config.batchMaxSize(),
+                memory
+            );
+            return ModelState.loaded(model, scheduler, bytes, (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException | OrtException | RuntimeException e) {
+            memory.release(bytes);
+            throw e;
+        }
+    }
+
+    private List<String> loadedIds() {
+        List<String> ids = new ArrayList<>();
+        slots.forEach((id, slot) -> {
+            if (slot.state().model() != null) {
+                ids.add(id);
+            }
+        });
+        return ids;
     }
 
     /**
@@ -304,11 +444,47 @@ public final class ModelService implements Closeable {
         });
     }
 
-    public ModelStatus status(String modelId) {
-        ModelSlot slot = slots.get(modelId);
-        return slot == null ? new ModelStatus(modelId, LoadState.NOT_LOADED, null, null, 0) : slot.status(modelId);
+    /**
+     * Counts a call's failure in the pack's totals (a 429 as a rejection, a server-side failure as
+     * an error) and logs server-side failures: every entry point (_embed, v1/embeddings,
+     * instruct_knn, ingest) goes through here, so none of them fails silently.
+     */
+    private <T> ActionListener<T> counted(String modelId, String what, ActionListener<T> listener) {
+        ModelCounters totals = counters(modelId);
+        return new ActionListener<>() {
+            @Override
+            public void onResponse(T response) {
+                listener.onResponse(response);
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                RestStatus status = ExceptionsHelper.status(e);
+                if (status == RestStatus.TOO_MANY_REQUESTS) {
+                    totals.rejections.increment();
+                    logger.debug("{} with model [{}] was refused: {}", what, modelId, e.getMessage());
+                } else if (status.getStatus() >= 500) {
+                    totals.errors.increment();
+                    // one line per failed call; the stack trace at debug (a failed load already logged its own)
+                    logger.warn("{} with model [{}] failed: {}", what, modelId, e.getMessage());
+                    logger.debug(() -> new org.apache.logging.log4j.message.ParameterizedMessage("{} with model [{}] failed", what, modelId), e);
+                }
+                listener.onFailure(e);
+            }
+        };
     }
 
+    @Override
+    public ModelStatus status(String modelId) {
+        ModelSlot slot = slots.get(modelId);
+        if (slot == null) {
+            return new ModelStatus(modelId, LoadState.NOT_LOADED, null, null, 0);
+        }
+        ModelState state = slot.state();
+        return new ModelStatus(modelId, state.phase(), state.model() == null ? null : state.model().device(), state.error(), state.loadMillis());
+    }
+
+    @Override
     public List<ModelStatus> statuses() {
         List<ModelStatus> statuses = new ArrayList<>();
         for (String id : packs.ids()) {
@@ -317,64 +493,33 @@ public final class ModelService implements Closeable {
         return statuses;
     }
 
-    /** Texts waiting in the model's queue on this node. */
+    /** Texts waiting on this node for the model: in its queue, or for it to be loaded. */
+    @Override
     public int queuedTexts(String modelId) {
         ModelSlot slot = slots.get(modelId);
-        BatchScheduler scheduler = slot == null ? null : slot.scheduler();
-        return scheduler == null ? 0 : scheduler.queuedTexts();
+        if (slot == null) {
+            return 0;
+        }
+        BatchScheduler scheduler = slot.state().scheduler();
+        return slot.waitingTexts() + (scheduler == null ? 0 : scheduler.queuedTexts());
     }
 
-    /** The loaded model, if loaded on this node; for stats and tests. */
-    public LoadedModel loadedModel(String modelId) {
-        ModelSlot slot = slots.get(modelId);
-        return slot == null ? null : slot.model;
-    }
-
+    /** Fails waiting and queued work (every caller is answered), lets running calls finish (bounded), frees the models. */
     @Override
     public void close() {
+        closed = true;
         for (ModelSlot slot : slots.values()) {
-            slot.close();
-        }
-        slots.clear();
-    }
-
-    private LoadedModel load(ModelPack pack) throws IOException, OrtException {
-        PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest());
-        try {
-            SessionOpener.Opened opened = sessions.open(pack, devices.forPack(pack.id()));
-            return new LoadedModel(pack.manifest(), tokenizer, opened.embedder(), config.planner(), opened.device().toString());
-        } catch (OrtException | RuntimeException e) {
-            tokenizer.close();
-            throw e;
-        }
-    }
-
-    /** The memory guard: refuse (429, like OpenSearch's circuit breakers) a load over the limit. */
-    private void checkMemory(ModelPack pack) throws IOException {
-        long limit = schedulerConfig.maxModelBytes();
-        if (limit <= 0) {
-            return;
-        }
-        long needed = fileBytes(pack);
-        long used = 0;
-        List<String> loadedIds = new ArrayList<>();
-        for (Map.Entry<String, ModelSlot> entry : slots.entrySet()) {
-            if (entry.getValue().model != null && entry.getKey().equals(pack.id()) == false) {
-                used += fileBytes(packs.get(entry.getKey()).orElseThrow());
-                loadedIds.add(entry.getKey());
+            try {
+                slot.close(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
-        if (used + needed > limit) {
-            throw new OpenSearchStatusException(
-                "model [{}] needs {} MB, but instruct_embed.memory.max_model_bytes is {} MB and {} MB are taken by {}: unload a model first",
-                RestStatus.TOO_MANY_REQUESTS,
-                pack.id(),
-                needed >> 20,
-                limit >> 20,
-                used >> 20,
-                loadedIds
-            );
-        }
+    }
+
+    private static OpenSearchStatusException shuttingDown(String modelId) {
+        return new OpenSearchStatusException("model [{}] is not available: the node is shutting down", RestStatus.SERVICE_UNAVAILABLE, modelId);
     }
 
     private static long fileBytes(ModelPack pack) throws IOException {
@@ -385,85 +530,34 @@ public final class ModelService implements Closeable {
         return bytes;
     }
 
-    private interface Loader {
-        LoadedModel load() throws IOException, OrtException;
+    /** Texts to embed, handed to the loaded model's scheduler. */
+    private record EmbedWork(List<String> rendered, WorkKind kind, ActionListener<List<Embedding>> listener) implements ModelWork {
+        @Override
+        public int texts() {
+            return rendered.size();
+        }
+
+        @Override
+        public boolean offer(BatchScheduler scheduler) {
+            return scheduler.trySubmit(rendered, kind, listener);
+        }
+
+        @Override
+        public void fail(Exception e) {
+            listener.onFailure(e);
+        }
     }
 
-    /** One model's place on this node; loads at most once at a time. */
-    private final class ModelSlot {
-        private volatile LoadedModel model;
-        private volatile BatchScheduler scheduler;
-        private volatile LoadState state = LoadState.NOT_LOADED;
-        private volatile String error;
-        private volatile long loadMillis;
-
-        LoadedModel get(ModelPack pack, Loader loader) throws IOException, OrtException {
-            LoadedModel current = model;
-            if (current != null) {
-                return current;
-            }
-            synchronized (this) {
-                if (model != null) {
-                    return model;
-                }
-                state = LoadState.LOADING;
-                long start = System.nanoTime();
-                try {
-                    LoadedModel fresh = loader.load();
-                    scheduler = new BatchScheduler(
-                        fresh,
-                        executor,
-                        schedulerConfig.workers(),
-                        schedulerConfig.maxQueuedTexts(),
-                        schedulerConfig.maxTextsPerRound(),
-                        schedulerConfig.maxWaitNanos(),
-                        config.batchMaxSize()
-                    );
-                    model = fresh;
-                    loadMillis = (System.nanoTime() - start) / 1_000_000;
-                    error = null;
-                    state = LoadState.LOADED;
-                    logger.info("loaded model [{}] on {} in {} ms", pack.id(), model.device(), loadMillis);
-                    return model;
-                } catch (IOException | OrtException | RuntimeException e) {
-                    state = LoadState.FAILED;
-                    error = e.getMessage();
-                    logger.warn("loading model [" + pack.id() + "] failed", e);
-                    throw new OpenSearchStatusException("model [{}] failed to load: {}", RestStatus.INTERNAL_SERVER_ERROR, e, pack.id(), e.getMessage());
-                }
-            }
+    /** Work on the loaded model outside a batch (chunking, or answering a load), run on the pool. */
+    private record TaskWork<T>(int texts, CheckedFunction<LoadedModel, T, Exception> task, ActionListener<T> listener) implements ModelWork {
+        @Override
+        public boolean offer(BatchScheduler scheduler) {
+            return scheduler.tryExecute(task, listener);
         }
 
-        ModelStatus status(String id) {
-            LoadedModel current = model;
-            return new ModelStatus(id, state, current == null ? null : current.device(), error, loadMillis);
-        }
-
-        synchronized void close() {
-            if (model != null) {
-                model.close();
-                model = null;
-                scheduler = null;
-                state = LoadState.NOT_LOADED;
-            }
-        }
-
-        void unload(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
-            BatchScheduler draining = scheduler;
-            if (draining == null) {
-                return;
-            }
-            synchronized (this) {
-                scheduler = null;  // new calls load a fresh copy rather than queue behind the unload
-            }
-            if (draining.closeAndDrain(timeout, unit) == false) {
-                logger.warn("model [{}] still had work after {} {}; unloading anyway", draining, timeout, unit);
-            }
-            close();
-        }
-
-        BatchScheduler scheduler() {
-            return scheduler;
+        @Override
+        public void fail(Exception e) {
+            listener.onFailure(e);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 public final class PackDescription {
     private PackDescription() {}
 
-    public static Map<String, Object> describe(ModelPack pack) {
+    public static Map<String, Object> describe(ModelPack pack, PackPaths paths) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model_id", pack.id());
         out.put("state", pack.state().jsonName());
@@ -43,7 +43,7 @@ public final class PackDescription {
         }
         if (pack.state() == PackState.WEIGHTS_MISSING) {
             out.put("missing_files", pack.missingFiles());
-            out.put("install_dir", pack.installDir().toString());
+            out.put("install_dir", paths.display(pack.installDir()));
             if (m.weightsHelp() != null) {
                 out.put("how_to_get_weights", m.weightsHelp());
             }

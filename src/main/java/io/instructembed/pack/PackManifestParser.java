@@ -161,26 +161,11 @@ public final class PackManifestParser {
         return new PackManifest(
             id,
             description,
-            dimensions,
-            maxTokens,
-            pooling,
-            normalize,
-            padding,
-            appendEos,
-            eosToken,
-            modelFile,
-            List.copyOf(externalData),
-            fp16File,
-            Map.copyOf(inputs),
-            output,
-            tokenizerFile,
-            templates,
-            java.util.Collections.unmodifiableMap(tasks),
-            defaultTask,
-            license,
-            source,
-            bundled,
-            weightsHelp
+            new PackManifest.Vectors(dimensions, pooling, normalize),
+            new PackManifest.Tokens(maxTokens, padding, appendEos, eosToken, tokenizerFile),
+            new PackManifest.Graph(modelFile, List.copyOf(externalData), fp16File, Map.copyOf(inputs), output),
+            new PackManifest.Prompting(templates, java.util.Collections.unmodifiableMap(tasks), defaultTask),
+            new PackManifest.Provenance(license, source, bundled, weightsHelp)
         );
     }
 

@@ -26,9 +26,11 @@ public final class PackRegistry {
     public static final String MANIFEST = "pack.json";
 
     private final TreeMap<String, ModelPack> packs;
+    private final PackPaths paths;
 
-    private PackRegistry(TreeMap<String, ModelPack> packs) {
+    private PackRegistry(TreeMap<String, ModelPack> packs, PackPaths paths) {
         this.packs = packs;
+        this.paths = paths;
     }
 
     /**
@@ -36,13 +38,14 @@ public final class PackRegistry {
      * @param bundledRoot the plugin's own packs; may not exist (then only user packs are found)
      */
     public static PackRegistry scan(Path configRoot, Path bundledRoot) {
+        PackPaths paths = new PackPaths(configRoot, bundledRoot);
         TreeSet<String> ids = new TreeSet<>();
         for (Path root : List.of(configRoot, bundledRoot)) {
             ids.addAll(packFolders(root));
         }
         TreeMap<String, ModelPack> packs = new TreeMap<>();
         for (String id : ids) {
-            ModelPack pack = load(id, configRoot.resolve(id), bundledRoot.resolve(id));
+            ModelPack pack = withoutAbsolutePaths(load(id, configRoot.resolve(id), bundledRoot.resolve(id)), paths);
             packs.put(id, pack);
             if (pack.state() == PackState.INVALID) {
                 logger.warn("model pack [{}] is invalid and will not load: {}", id, String.join("; ", pack.problems()));
@@ -52,7 +55,19 @@ public final class PackRegistry {
                 logger.info("model pack [{}] available ({} dims, {} pooling)", id, pack.manifest().dimensions(), pack.manifest().pooling().jsonName());
             }
         }
-        return new PackRegistry(packs);
+        return new PackRegistry(packs, paths);
+    }
+
+    /** Problems are shown to callers of GET models: they name files relative to the node's directories. */
+    private static ModelPack withoutAbsolutePaths(ModelPack pack, PackPaths paths) {
+        List<String> problems = pack.problems().stream().map(paths::redact).toList();
+        return new ModelPack(pack.id(), pack.manifest(), pack.state(), problems, pack.manifestPath(), pack.modelDir(), pack.tokenizerPath(),
+            pack.missingFiles(), pack.installDir());
+    }
+
+    /** How pack paths are shown to callers. */
+    public PackPaths paths() {
+        return paths;
     }
 
     private static List<String> packFolders(Path root) {

@@ -4,7 +4,7 @@ import io.instructembed.field.InstructTextField;
 import io.instructembed.limits.TextLimits;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
-import io.instructembed.model.ModelService;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.join.ScoreMode;
@@ -58,10 +58,10 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
 
     // Set once by the plugin at node start, as k-NN and neural-search do for their query builders:
     // queries are built by parsers that have no other way to reach node components.
-    private static volatile ModelService models;
+    private static volatile EmbeddingService models;
     private static volatile QueryModelResolver resolver;
 
-    public static void initialize(ModelService modelService, QueryModelResolver modelResolver) {
+    public static void initialize(EmbeddingService modelService, QueryModelResolver modelResolver) {
         models = modelService;
         resolver = modelResolver;
     }
@@ -243,7 +243,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             float[] vector = pendingVector.get();
             return vector == null ? this : finalQuery(vector, nestedChunks, context.getXContentRegistry());
         }
-        ModelService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
+        EmbeddingService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
         QueryModelResolver modelResolver = resolver;
         if (modelResolver != null) {
             TextLimits.current(modelResolver.clusterService().getClusterSettings()).checkText("[" + NAME + "] [query_text]", queryText);
@@ -271,7 +271,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return finalQuery(cached.vector(), nested, context.getXContentRegistry());
         }
         SetOnce<float[]> vector = new SetOnce<>();
-        ModelService.EmbedCall call = new ModelService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction);
+        EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction);
         context.registerAsyncAction(
             (client, listener) -> service.embed(call, ActionListener.wrap(embeddings -> {
                 vector.set(embeddings.get(0).vector());

@@ -1,7 +1,7 @@
 package io.instructembed.rest;
 
-import io.instructembed.stats.StatsAction;
-import io.instructembed.stats.StatsRequest;
+import io.instructembed.transport.stats.StatsAction;
+import io.instructembed.transport.stats.StatsRequest;
 import org.opensearch.core.common.Strings;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;

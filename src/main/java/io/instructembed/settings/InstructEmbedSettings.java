@@ -51,31 +51,85 @@ public final class InstructEmbedSettings {
     /**
      * How long a worker may hold a small batch of documents waiting for more to share the call.
      * 0 (default): never wait; on CPUs the queue fills while a batch runs, so batches grow anyway.
+     * Dynamic: applies to the next batch.
      */
     public static final Setting<org.opensearch.common.unit.TimeValue> BATCH_MAX_WAIT = Setting.timeSetting(
         PREFIX + "batch.max_wait",
         org.opensearch.common.unit.TimeValue.ZERO,
         org.opensearch.common.unit.TimeValue.ZERO,
-        Property.NodeScope
+        Property.NodeScope,
+        Property.Dynamic
     );
 
-    /** Memory guard: the model files (graph and external data) loaded at once on a node; 0 = no limit. */
+    /**
+     * The limit of the {@code instruct_embed} circuit breaker: loaded models' files (graph and
+     * external data) plus the estimated activations of running inference calls; 0 = no limit.
+     * Dynamic: a lower limit refuses the next load or batch, it never unloads a model.
+     */
     public static final Setting<org.opensearch.core.common.unit.ByteSizeValue> MAX_MODEL_BYTES = Setting.byteSizeSetting(
         PREFIX + "memory.max_model_bytes",
         org.opensearch.core.common.unit.ByteSizeValue.ZERO,
-        Property.NodeScope
+        Property.NodeScope,
+        Property.Dynamic
     );
 
-    /** Texts that may wait in one model's queue on a node; more are refused with 429. */
-    public static final Setting<Integer> QUEUE_MAX_TEXTS = Setting.intSetting(PREFIX + "queue.max_texts", 2048, 1, 1_000_000, Property.NodeScope);
+    /**
+     * Texts that may wait in one model's queue on a node (and, separately, for it to be loaded);
+     * more are refused with 429. Dynamic: applies to the next call.
+     */
+    public static final Setting<Integer> QUEUE_MAX_TEXTS = Setting.intSetting(
+        PREFIX + "queue.max_texts",
+        2048,
+        1,
+        1_000_000,
+        Property.NodeScope,
+        Property.Dynamic
+    );
 
     public static final Setting<Integer> BATCH_MAX_SIZE = Setting.intSetting(PREFIX + "batch.max_size", 32, 1, 4096, Property.NodeScope);
 
-    /** Most texts one {@code _embed} call may carry. */
-    public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(PREFIX + "embed.max_texts", 256, 1, 100_000, Property.NodeScope);
+    /** Most texts one {@code _embed} call may carry. Dynamic. */
+    public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(
+        PREFIX + "embed.max_texts",
+        256,
+        1,
+        100_000,
+        Property.NodeScope,
+        Property.Dynamic
+    );
 
-    /** Query embeddings kept per node (all models together); 0 turns the cache off. */
-    public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1024, 0, 1_000_000, Property.NodeScope);
+    /**
+     * Bytes of query embeddings kept per node (all models together, each entry weighed by its
+     * vector and text: a 4,096-d vector counts 16 KB); 0 turns the cache off. Dynamic.
+     */
+    public static final Setting<org.opensearch.core.common.unit.ByteSizeValue> QUERY_CACHE_MAX_BYTES = Setting.byteSizeSetting(
+        PREFIX + "query_cache.max_bytes",
+        new org.opensearch.core.common.unit.ByteSizeValue(16, org.opensearch.core.common.unit.ByteSizeUnit.MB),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
+     * Replaced by {@link #QUERY_CACHE_MAX_BYTES} (a count cannot bound memory when vectors range
+     * from 384 to 4,096 floats). Still accepted so existing configs start: 0 turns the cache off,
+     * any other value is ignored with a deprecation warning.
+     */
+    public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(
+        PREFIX + "query_cache.size",
+        1024,
+        0,
+        1_000_000,
+        Property.NodeScope,
+        Property.Deprecated
+    );
+
+    /** The query cache's starting limit in bytes, honouring the deprecated count setting's 0. */
+    public static long queryCacheBytes(Settings settings) {
+        if (QUERY_CACHE_SIZE.exists(settings) && QUERY_CACHE_SIZE.get(settings) == 0) {
+            return 0;
+        }
+        return QUERY_CACHE_MAX_BYTES.get(settings).getBytes();
+    }
 
     /**
      * Most chunks one document may give (all its chunked fields together). A document over it fails
@@ -133,7 +187,7 @@ public final class InstructEmbedSettings {
 
     /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
     public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
-        io.instructembed.model.DeviceRequest.parse(v);
+        DeviceRequest.parse(v);
         return v;
     }, Property.NodeScope);
 
@@ -143,7 +197,7 @@ public final class InstructEmbedSettings {
         if (at <= 0) {
             throw new IllegalArgumentException("[" + PREFIX + "device_overrides] entries are <pack id>=<device>, got [" + v + "]");
         }
-        io.instructembed.model.DeviceRequest.parse(v.substring(at + 1));
+        DeviceRequest.parse(v.substring(at + 1));
         return v;
     }, Property.NodeScope);
 
@@ -179,7 +233,7 @@ public final class InstructEmbedSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
+        return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUERY_CACHE_MAX_BYTES, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
             CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS, MAX_TEXT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_CHARS);
     }
 }

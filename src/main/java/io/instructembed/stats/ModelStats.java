@@ -1,9 +1,8 @@
 package io.instructembed.stats;
 
-import io.instructembed.model.LoadedModel;
 import io.instructembed.model.ModelCounters;
 import io.instructembed.model.ModelStatus;
-import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.model.WorkKind;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -13,72 +12,130 @@ import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 
-/** One model's work on one node since it was loaded. */
+/**
+ * One model's work on one node since the node started (unloads and reloads keep the totals), in
+ * named parts: what it computed, what went wrong or waits, how long calls took, the query cache.
+ */
 public record ModelStats(
     String modelId,
     String state,
     String device,
-    long requests,
-    long texts,
-    long tokens,
-    long paddedTokens,
-    long batches,
-    long truncated,
-    long errors,
-    long inferenceMillis,
-    long queryCacheHits,
-    long queryCacheMisses,
-    long queued,
-    long rejections,
-    double queryP50,
-    double queryP99,
-    double documentP50,
-    double documentP99,
-    long queryCalls,
-    long documentCalls,
+    Work work,
+    Health health,
+    Latency latency,
+    Cache queryCache,
     ChunkingStats chunking,
     SkipExistingStats skipExisting
 ) implements Writeable, ToXContentFragment {
 
-    public static ModelStats of(ModelStatus status, LoadedModel model, QueryVectorCache cache, int queued, ChunkingStats chunking, SkipExistingStats skipExisting) {
-        long hits = cache.hits(status.modelId());
-        long misses = cache.misses(status.modelId());
-        if (model == null) {
-            return new ModelStats(
-                status.modelId(),
-                status.state().jsonName(),
-                status.device(),
-                0, 0, 0, 0, 0, 0, 0, 0,
-                hits,
-                misses,
-                0, 0, 0, 0, 0, 0, 0, 0,
-                chunking,
-                skipExisting
+    /** What the model computed: calls by kind, texts, tokens (real and padded), batches, time in ONNX Runtime. */
+    public record Work(
+        long requests,
+        long queryCalls,
+        long documentCalls,
+        long texts,
+        long tokens,
+        long paddedTokens,
+        long batches,
+        long truncated,
+        long inferenceMillis
+    ) {
+        static Work of(ModelCounters c) {
+            return new Work(
+                c.requests.sum(),
+                c.queryCalls.sum(),
+                c.documentCalls.sum(),
+                c.texts.sum(),
+                c.tokens.sum(),
+                c.paddedTokens.sum(),
+                c.batches.sum(),
+                c.truncated.sum(),
+                c.inferenceNanos.sum() / 1_000_000
             );
         }
-        ModelCounters c = model.counters();
+
+        static Work readFrom(StreamInput in) throws IOException {
+            return new Work(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(),
+                in.readVLong(), in.readVLong());
+        }
+
+        void writeTo(StreamOutput out) throws IOException {
+            for (long value : new long[] { requests, queryCalls, documentCalls, texts, tokens, paddedTokens, batches, truncated, inferenceMillis }) {
+                out.writeVLong(value);
+            }
+        }
+
+        /** Share of computed tokens that were real text rather than padding. */
+        double batchFill() {
+            return paddedTokens == 0 ? 0.0 : (double) tokens / paddedTokens;
+        }
+    }
+
+    /** Texts waiting now, calls refused with 429, calls that failed on the server. */
+    public record Health(long queuedTexts, long rejections, long errors) {
+        static Health readFrom(StreamInput in) throws IOException {
+            return new Health(in.readVLong(), in.readVLong(), in.readVLong());
+        }
+
+        void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(queuedTexts);
+            out.writeVLong(rejections);
+            out.writeVLong(errors);
+        }
+    }
+
+    /** End-to-end milliseconds per call (queue wait included), over the most recent calls. */
+    public record Latency(double queryP50, double queryP99, double documentP50, double documentP99) {
+        static Latency of(ModelCounters c) {
+            return new Latency(
+                c.latencyMillis(WorkKind.QUERY, 50),
+                c.latencyMillis(WorkKind.QUERY, 99),
+                c.latencyMillis(WorkKind.DOCUMENT, 50),
+                c.latencyMillis(WorkKind.DOCUMENT, 99)
+            );
+        }
+
+        static Latency readFrom(StreamInput in) throws IOException {
+            return new Latency(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+        }
+
+        void writeTo(StreamOutput out) throws IOException {
+            out.writeDouble(queryP50);
+            out.writeDouble(queryP99);
+            out.writeDouble(documentP50);
+            out.writeDouble(documentP99);
+        }
+    }
+
+    /** Query-cache hits and misses of this model. */
+    public record Cache(long hits, long misses) {
+        static Cache readFrom(StreamInput in) throws IOException {
+            return new Cache(in.readVLong(), in.readVLong());
+        }
+
+        void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(hits);
+            out.writeVLong(misses);
+        }
+    }
+
+    /** @param counters the pack's totals since the node started: unloads and reloads do not reset them */
+    public static ModelStats of(
+        ModelStatus status,
+        ModelCounters counters,
+        QueryEmbeddingCache cache,
+        int queued,
+        ChunkingStats chunking,
+        SkipExistingStats skipExisting
+    ) {
         return new ModelStats(
             status.modelId(),
             status.state().jsonName(),
-            model.device(),
-            c.requests.sum(),
-            c.texts.sum(),
-            c.tokens.sum(),
-            c.paddedTokens.sum(),
-            c.batches.sum(),
-            c.truncated.sum(),
-            c.errors.sum(),
-            c.inferenceNanos.sum() / 1_000_000,
-            hits,
-            misses,
-            queued,
-            c.rejections.sum(),
-            c.latencyMillis(WorkKind.QUERY, 50),
-            c.latencyMillis(WorkKind.QUERY, 99),
-            c.latencyMillis(WorkKind.DOCUMENT, 50),
-            c.latencyMillis(WorkKind.DOCUMENT, 99),
-            c.queryCalls.sum(),
-            c.documentCalls.sum(),
+            status.device(),
+            Work.of(counters),
+            new Health(queued, counters.rejections.sum(), counters.errors.sum()),
+            Latency.of(counters),
+            new Cache(cache.hits(status.modelId()), cache.misses(status.modelId())),
             chunking,
             skipExisting
         );
@@ -89,24 +146,10 @@ public record ModelStats(
             in.readString(),
             in.readString(),
             in.readOptionalString(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readVLong(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readDouble(),
-            in.readVLong(),
-            in.readVLong(),
+            Work.readFrom(in),
+            Health.readFrom(in),
+            Latency.readFrom(in),
+            Cache.readFrom(in),
             ChunkingStats.readFrom(in),
             SkipExistingStats.readFrom(in)
         );
@@ -117,24 +160,10 @@ public record ModelStats(
         out.writeString(modelId);
         out.writeString(state);
         out.writeOptionalString(device);
-        out.writeVLong(requests);
-        out.writeVLong(texts);
-        out.writeVLong(tokens);
-        out.writeVLong(paddedTokens);
-        out.writeVLong(batches);
-        out.writeVLong(truncated);
-        out.writeVLong(errors);
-        out.writeVLong(inferenceMillis);
-        out.writeVLong(queryCacheHits);
-        out.writeVLong(queryCacheMisses);
-        out.writeVLong(queued);
-        out.writeVLong(rejections);
-        out.writeDouble(queryP50);
-        out.writeDouble(queryP99);
-        out.writeDouble(documentP50);
-        out.writeDouble(documentP99);
-        out.writeVLong(queryCalls);
-        out.writeVLong(documentCalls);
+        work.writeTo(out);
+        health.writeTo(out);
+        latency.writeTo(out);
+        queryCache.writeTo(out);
         chunking.writeTo(out);
         skipExisting.writeTo(out);
     }
@@ -146,24 +175,22 @@ public record ModelStats(
         if (device != null) {
             builder.field("device", device);
         }
-        builder.field("requests", requests);
-        builder.startObject("calls").field("query", queryCalls).field("document", documentCalls).endObject();
-        builder.field("texts", texts);
-        builder.field("tokens", tokens);
-        builder.field("padded_tokens", paddedTokens);
-        builder.field("batches", batches);
-        // share of computed tokens that were real text rather than padding
-        builder.field("batch_fill", paddedTokens == 0 ? 0.0 : (double) tokens / paddedTokens);
-        builder.field("truncated", truncated);
-        builder.field("errors", errors);
-        builder.field("inference_time_ms", inferenceMillis);
-        builder.startObject("query_cache").field("hits", queryCacheHits).field("misses", queryCacheMisses).endObject();
-        builder.field("queued_texts", queued);
-        builder.field("rejections", rejections);
-        // end-to-end per call (queue wait included), over the most recent calls
+        builder.field("requests", work.requests());
+        builder.startObject("calls").field("query", work.queryCalls()).field("document", work.documentCalls()).endObject();
+        builder.field("texts", work.texts());
+        builder.field("tokens", work.tokens());
+        builder.field("padded_tokens", work.paddedTokens());
+        builder.field("batches", work.batches());
+        builder.field("batch_fill", work.batchFill());
+        builder.field("truncated", work.truncated());
+        builder.field("errors", health.errors());
+        builder.field("inference_time_ms", work.inferenceMillis());
+        builder.startObject("query_cache").field("hits", queryCache.hits()).field("misses", queryCache.misses()).endObject();
+        builder.field("queued_texts", health.queuedTexts());
+        builder.field("rejections", health.rejections());
         builder.startObject("latency_ms");
-        builder.startObject("query").field("p50", queryP50).field("p99", queryP99).endObject();
-        builder.startObject("document").field("p50", documentP50).field("p99", documentP99).endObject();
+        builder.startObject("query").field("p50", latency.queryP50()).field("p99", latency.queryP99()).endObject();
+        builder.startObject("document").field("p50", latency.documentP50()).field("p99", latency.documentP99()).endObject();
         builder.endObject();
         chunking.toXContent(builder, params);
         skipExisting.toXContent(builder, params);

@@ -140,11 +140,8 @@ public class LargePackStandInTests extends OpenSearchTestCase {
 
     private static float[][] run(ModelPack pack, PaddingSide side, List<TokenizedText> rows) throws Exception {
         var m = pack.manifest();
-        var manifest = new io.instructembed.pack.PackManifest(
-            m.id(), m.description(), m.dimensions(), m.maxTokens(), m.pooling(), m.normalize(), side, m.appendEos(), m.eosToken(),
-            m.modelFile(), m.externalDataFiles(), m.fp16ModelFile(), m.inputs(), m.output(), m.tokenizerFile(), m.prompts(), m.tasks(),
-            m.defaultTask(), m.license(), m.source(), m.weightsBundled(), m.weightsHelp()
-        );
+        var tokens = new io.instructembed.pack.PackManifest.Tokens(m.maxTokens(), side, m.appendEos(), m.eosToken(), m.tokenizerFile());
+        var manifest = new io.instructembed.pack.PackManifest(m.id(), m.description(), m.vectors(), tokens, m.graph(), m.prompting(), m.provenance());
         try (
             ai.onnxruntime.OrtSession.SessionOptions options = InferenceConfig.from(Settings.EMPTY).sessionOptions();
             OnnxEmbedder embedder = OnnxEmbedder.open(ai.onnxruntime.OrtEnvironment.getEnvironment(), pack.modelPath(), manifest, options)
@@ -172,11 +169,8 @@ public class LargePackStandInTests extends OpenSearchTestCase {
     public void testAppendEosPutsTheEosTokenLast() throws Exception {
         ModelPack pack = packs.get("sfr-embedding-mistral").orElseThrow();
         var m = pack.manifest();
-        var withEos = new io.instructembed.pack.PackManifest(
-            m.id(), m.description(), m.dimensions(), 8, m.pooling(), m.normalize(), m.paddingSide(), true, "</s>",
-            m.modelFile(), m.externalDataFiles(), m.fp16ModelFile(), m.inputs(), m.output(), m.tokenizerFile(), m.prompts(), m.tasks(),
-            m.defaultTask(), m.license(), m.source(), m.weightsBundled(), m.weightsHelp()
-        );
+        var tokens = new io.instructembed.pack.PackManifest.Tokens(8, m.paddingSide(), true, "</s>", m.tokenizerFile());
+        var withEos = new io.instructembed.pack.PackManifest(m.id(), m.description(), m.vectors(), tokens, m.graph(), m.prompting(), m.provenance());
         try (PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), withEos)) {
             TokenizedText shortText = tokenizer.tokenize("apple tea");
             assertEquals(4, shortText.length());                  // <s> apple tea </s>

@@ -1,5 +1,6 @@
 package io.instructembed.model;
 
+import io.instructembed.settings.DeviceRequest;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;

@@ -5,7 +5,7 @@ import io.instructembed.model.InferenceConfig;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.NativeLibraries;
 import io.instructembed.model.OnnxRuntimeCuda;
-import io.instructembed.model.QueryVectorCache;
+import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.model.SessionOpener;
 import io.instructembed.pack.PackRegistry;
 import org.opensearch.common.settings.Settings;
@@ -35,7 +35,7 @@ public final class TestModelServices implements Closeable {
             config,
             new SessionOpener(config, new OnnxRuntimeCuda(0, "kSameAsRequested")),
             DevicePlan.of(device, overrides),
-            new QueryVectorCache(0),
+            new QueryEmbeddingCache(0),
             scheduler
         );
     }

@@ -1,7 +1,7 @@
 package io.instructembed.transport.embed;
 
 import io.instructembed.limits.TextLimits;
-import io.instructembed.model.ModelService;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
@@ -13,20 +13,22 @@ import org.opensearch.transport.TransportService;
 
 /** Hands the texts to the local model service; answers when the inference pool is done. */
 public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, EmbedResponse> {
-    private final ModelService models;
-    private final int maxTexts;
+    private final EmbeddingService models;
+    private volatile int maxTexts;
     private final ClusterService clusterService;
 
     @Inject
-    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, ModelService models, ClusterService clusterService) {
+    public TransportEmbedAction(TransportService transportService, ActionFilters actionFilters, EmbeddingService models, ClusterService clusterService) {
         super(EmbedAction.NAME, transportService, actionFilters, EmbedRequest::new);
         this.models = models;
         this.maxTexts = InstructEmbedSettings.EMBED_MAX_TEXTS.get(clusterService.getSettings());
         this.clusterService = clusterService;
+        clusterService.getClusterSettings().addSettingsUpdateConsumer(InstructEmbedSettings.EMBED_MAX_TEXTS, max -> maxTexts = max);
     }
 
     @Override
     protected void doExecute(Task task, EmbedRequest request, ActionListener<EmbedResponse> listener) {
+        int maxTexts = this.maxTexts;
         if (request.texts().size() > maxTexts) {
             listener.onFailure(
                 new IllegalArgumentException(
@@ -43,7 +45,7 @@ public class TransportEmbedAction extends HandledTransportAction<EmbedRequest, E
             return;
         }
         long start = System.nanoTime();
-        ModelService.EmbedCall call = new ModelService.EmbedCall(
+        EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(
             request.modelId(),
             request.texts(),
             request.inputType(),

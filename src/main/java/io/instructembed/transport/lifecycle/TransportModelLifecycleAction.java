@@ -1,6 +1,6 @@
 package io.instructembed.transport.lifecycle;
 
-import io.instructembed.model.ModelService;
+import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelStatus;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
@@ -31,7 +31,7 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
     /** Longest a node waits for a load, or for in-flight work before an unload. */
     static final long WAIT_MINUTES = 5;
 
-    private final ModelService models;
+    private final ModelLifecycleService models;
 
     @Inject
     public TransportModelLifecycleAction(
@@ -39,7 +39,7 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
         ClusterService clusterService,
         TransportService transportService,
         ActionFilters actionFilters,
-        ModelService models
+        ModelLifecycleService models
     ) {
         super(
             ModelLifecycleAction.NAME,

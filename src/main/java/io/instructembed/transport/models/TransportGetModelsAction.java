@@ -1,6 +1,6 @@
 package io.instructembed.transport.models;
 
-import io.instructembed.model.ModelService;
+import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelStatus;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackDescription;
@@ -28,7 +28,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
     GetModelsNodeRequest,
     GetModelsNodeResponse> {
 
-    private final ModelService models;
+    private final ModelLifecycleService models;
 
     @Inject
     public TransportGetModelsAction(
@@ -36,7 +36,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
         ClusterService clusterService,
         TransportService transportService,
         ActionFilters actionFilters,
-        ModelService models
+        ModelLifecycleService models
     ) {
         super(
             GetModelsAction.NAME,
@@ -66,7 +66,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
         List<Map<String, Object>> packs = new ArrayList<>();
         for (ModelPack pack : models.packs().all()) {
             if (request.modelId() == null || request.modelId().equals(pack.id())) {
-                packs.add(PackDescription.describe(pack));
+                packs.add(PackDescription.describe(pack, models.packs().paths()));
             }
         }
         return new GetModelsResponse(clusterService.getClusterName(), nodes, failures, packs, request.modelId() != null);

@@ -1,4 +1,4 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.transport.TransportRequest;

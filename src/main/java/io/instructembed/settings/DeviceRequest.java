@@ -1,4 +1,4 @@
-package io.instructembed.model;
+package io.instructembed.settings;
 
 import java.util.Locale;
 

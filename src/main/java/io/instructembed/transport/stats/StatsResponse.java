@@ -1,4 +1,4 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
 import io.instructembed.transport.NodesHeader;
 import org.opensearch.action.FailedNodeException;

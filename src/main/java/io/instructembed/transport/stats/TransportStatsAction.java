@@ -1,6 +1,9 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
-import io.instructembed.model.ModelService;
+import io.instructembed.stats.ChunkingStats;
+import io.instructembed.stats.ModelStats;
+import io.instructembed.stats.SkipExistingStats;
+import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelStatus;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.action.FailedNodeException;
@@ -19,7 +22,7 @@ import java.util.List;
 
 /** Collects each node's model counters and inference-pool state. */
 public class TransportStatsAction extends TransportNodesAction<StatsRequest, StatsResponse, StatsNodeRequest, StatsNodeResponse> {
-    private final ModelService models;
+    private final ModelLifecycleService models;
 
     @Inject
     public TransportStatsAction(
@@ -27,7 +30,7 @@ public class TransportStatsAction extends TransportNodesAction<StatsRequest, Sta
         ClusterService clusterService,
         TransportService transportService,
         ActionFilters actionFilters,
-        ModelService models
+        ModelLifecycleService models
     ) {
         super(
             StatsAction.NAME,
@@ -65,7 +68,7 @@ public class TransportStatsAction extends TransportNodesAction<StatsRequest, Sta
             stats.add(
                 ModelStats.of(
                     status,
-                    models.loadedModel(status.modelId()),
+                    models.counters(status.modelId()),
                     models.queryCache(),
                     models.queuedTexts(status.modelId()),
                     ChunkingStats.of(models.ingestCountersIfAny(status.modelId())),

@@ -1,5 +1,6 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
+import io.instructembed.stats.ModelStats;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.core.common.io.stream.StreamInput;

@@ -1,4 +1,4 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
 import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.core.common.io.stream.StreamInput;
