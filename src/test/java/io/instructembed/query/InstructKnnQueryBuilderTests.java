@@ -128,19 +128,19 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
             case 1 -> instruction = randomAlphaOfLengthBetween(3, 20) + ": ";
             default -> {}
         }
-        Map<String, Object> knn = new LinkedHashMap<>();
+        Map<String, Object> options = new LinkedHashMap<>();
         if (nested || randomBoolean()) {
-            knn.put("k", randomIntBetween(1, 50));
+            options.put("k", randomIntBetween(1, 50));
             if (randomBoolean()) {
-                knn.put("method_parameters", Map.of("ef_search", randomIntBetween(10, 200)));
+                options.put("method_parameters", Map.of("ef_search", randomIntBetween(10, 200)));
             }
         } else if (randomBoolean()) {
-            knn.put("max_distance", randomDoubleBetween(0.1, 2.0, true));
+            options.put("max_distance", randomDoubleBetween(0.1, 2.0, true));
         } else {
-            knn.put("min_score", randomDoubleBetween(0.1, 1.0, true));
+            options.put("min_score", randomDoubleBetween(0.1, 1.0, true));
         }
         if (randomBoolean()) {
-            knn.put("filter", Map.of("term", Map.of(KEYWORD_FIELD_NAME, randomAlphaOfLengthBetween(1, 8))));
+            options.put("filter", Map.of("term", Map.of(KEYWORD_FIELD_NAME, randomAlphaOfLengthBetween(1, 8))));
         }
         Map<String, Object> innerHits = nested && randomBoolean() ? Map.of("size", randomIntBetween(1, 3)) : null;
         return new InstructKnnQueryBuilder(
@@ -149,7 +149,7 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
             task,
             instruction,
             randomFrom(FP32, INT8, null),
-            knn,
+            options,
             innerHits
         );
     }
