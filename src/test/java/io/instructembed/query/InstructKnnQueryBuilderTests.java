@@ -32,6 +32,7 @@ import org.opensearch.plugins.Plugin;
 import org.opensearch.test.AbstractQueryTestCase;
 import org.opensearch.test.ClusterServiceUtils;
 import org.opensearch.test.TestGeoShapeFieldMapperPlugin;
+import org.opensearch.test.VersionUtils;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
@@ -225,6 +226,13 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
         return (InstructKnnQueryBuilder) parseQuery(
             JsonXContent.contentBuilder().map(Map.of(InstructKnnQueryBuilder.NAME, Map.of(field, spec))).toString()
         );
+    }
+
+    /** Between nodes of different wire-compatible versions too (the base class checks the current version only). */
+    public void testSerializationAcrossWireCompatibleVersions() throws IOException {
+        for (int run = 0; run < 20; run++) {
+            assertSerialization(createTestQueryBuilder(), VersionUtils.randomCompatibleVersion(random(), Version.CURRENT));
+        }
     }
 
     /** The builder cannot become a Lucene query by itself: it must be rewritten (and embedded) first. */
