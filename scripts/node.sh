@@ -9,8 +9,9 @@
 #                                                      USER_PACKS is copied to config/instruct-embed/packs
 #   node.sh start-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
 #                                                      two nodes (DIR/node-1, DIR/node-2) in one cluster on
-#                                                      fixed loopback ports (HTTP 9710/9711, transport
-#                                                      9610/9611); writes DIR/cluster.properties
+#                                                      free loopback ports (HTTP 9700-9799, transport
+#                                                      9600-9699), node-2 seeded with node-1's actual
+#                                                      transport port; writes DIR/cluster.properties
 #   node.sh start-secured DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP
 #                                                      install + the security plugin with its demo
 #                                                      configuration (TLS on HTTP and transport, internal
@@ -194,6 +195,23 @@ PROPS
   echo "OpenSearch is up at ${NODE_SCHEME:-http}://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"
 }
 
+# The transport port a starting node has bound, printed once its ports file says (the node writes
+# it at the end of its start). PID is the start's background job: no port once that has ended without.
+bound_transport_port() {  # DIR PID
+  local file port
+  file="$(home_of "$1")/logs/transport.ports"
+  while kill -0 "$2" 2>/dev/null; do
+    port=$(sed -n '1s/.*://p' "$file" 2>/dev/null)
+    if [ -n "$port" ]; then
+      echo "$port"
+      return 0
+    fi
+    sleep 0.5
+  done
+  port=$(sed -n '1s/.*://p' "$file" 2>/dev/null)
+  [ -n "$port" ] && echo "$port"
+}
+
 stop_node() {
   local home pid i
   home=$(home_of "$1")
@@ -238,24 +256,41 @@ case "$cmd" in
       cp -r "$5"/. "$(home_of "$1/node-1")/config/instruct-embed/packs/"
     fi
     cp -a "$1/node-1" "$1/node-2"
-    discovery=$'discovery.seed_hosts: ["127.0.0.1:9610", "127.0.0.1:9611"]\ncluster.initial_cluster_manager_nodes: ["node-1"]'
-    CLUSTER_NAME=instruct-embed-multi NODE_NAME=node-1 DISCOVERY="$discovery" start_node "$1/node-1" 9710 9610 &
+    # Free ports, so that two builds on one machine do not collide: each node binds the first free
+    # port of the ranges. The cluster is seeded only by its own node-1, under a name of its own
+    # (from DIR), so that it can never join another build's cluster. Both nodes start at once;
+    # node-2 reads its seed from a hosts file (re-read at every discovery round), written as soon
+    # as node-1 has bound its transport port.
+    cluster_name="instruct-embed-multi-$(printf '%s' "$1" | cksum | cut -d' ' -f1)"
+    common=$'discovery.seed_hosts: []\ncluster.initial_cluster_manager_nodes: ["node-1"]'
+    seeds="$(home_of "$1/node-2")/config/unicast_hosts.txt"
+    : >"$seeds"
+    CLUSTER_NAME=$cluster_name NODE_NAME=node-1 DISCOVERY=$common start_node "$1/node-1" 9700-9799 9600-9699 &
     first=$!
-    CLUSTER_NAME=instruct-embed-multi NODE_NAME=node-2 DISCOVERY="$discovery" start_node "$1/node-2" 9711 9611
-    wait "$first" || die "node-1 did not start"
+    CLUSTER_NAME=$cluster_name NODE_NAME=node-2 DISCOVERY=$common$'\ndiscovery.seed_providers: file' \
+      start_node "$1/node-2" 9700-9799 9600-9699 &
+    second=$!
+    if transport1=$(bound_transport_port "$1/node-1" "$first"); then
+      echo "127.0.0.1:$transport1" >"$seeds.tmp" && mv "$seeds.tmp" "$seeds"
+    fi
+    wait "$first" || { wait "$second" || true; die "node-1 did not start"; }
+    wait "$second" || die "node-2 did not start"
+    http1=$(cat "$1/node-1/http.port")
+    http2=$(cat "$1/node-2/http.port")
+    transport2=$(sed -n '1s/.*://p' "$(home_of "$1/node-2")/logs/transport.ports")
     for _ in $(seq 1 60); do
-      if curl -fsS "http://127.0.0.1:9710/_cluster/health?wait_for_nodes=2&timeout=1s" >/dev/null 2>&1; then
+      if curl -fsS "http://127.0.0.1:$http1/_cluster/health?wait_for_nodes=2&timeout=1s" >/dev/null 2>&1; then
         break
       fi
       sleep 1
     done
-    curl -fsS "http://127.0.0.1:9710/_cluster/health?wait_for_nodes=2&timeout=5s" >/dev/null || die "the two nodes did not form a cluster"
+    curl -fsS "http://127.0.0.1:$http1/_cluster/health?wait_for_nodes=2&timeout=5s" >/dev/null || die "the two nodes did not form a cluster"
     cat >"$1/cluster.properties" <<PROPS
-tests.rest.cluster=127.0.0.1:9710,127.0.0.1:9711
-tests.cluster=127.0.0.1:9610,127.0.0.1:9611
-tests.clustername=instruct-embed-multi
+tests.rest.cluster=127.0.0.1:$http1,127.0.0.1:$http2
+tests.cluster=127.0.0.1:$transport1,127.0.0.1:$transport2
+tests.clustername=$cluster_name
 PROPS
-    echo "two-node cluster up: http://127.0.0.1:9710 and http://127.0.0.1:9711"
+    echo "two-node cluster $cluster_name up: http://127.0.0.1:$http1 and http://127.0.0.1:$http2"
     ;;
   stop)
     [ $# -eq 1 ] || die "usage: node.sh stop DIR"

@@ -1,16 +1,21 @@
 package io.instructembed.model;
 
 import io.instructembed.pack.InputType;
+import io.instructembed.support.OnnxRuntimeBuild;
 import io.instructembed.support.TestModelServices;
 import org.opensearch.action.support.PlainActionFuture;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A model that asks for CUDA on a CPU-only runtime fails to load with the reason; the service goes on. */
+/**
+ * A model that asks for CUDA on a CPU-only runtime fails to load with the reason; the service goes
+ * on. What the CPU-only runtime does: skipped in the {@code -Pgpu} build.
+ */
 public class ModelServiceDeviceTests extends org.opensearch.test.OpenSearchTestCase {
 
-    public void testCudaOnACpuOnlyNodeFailsTheLoadNotTheNode() throws Exception {
+    public void testCpuOnlyBuild_cudaModelFailsTheLoadNotTheNode() throws Exception {
+        OnnxRuntimeBuild.assumeCpuOnlyBuild();
         TestModelServices models = TestModelServices.bundled(null, "cpu", List.of("bge-small-en-v1.5=cuda"), 1, 1);
         ModelService service = models.service;
         try {

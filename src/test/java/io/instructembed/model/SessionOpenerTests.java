@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
+import io.instructembed.support.OnnxRuntimeBuild;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -15,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Device selection and CPU fallback. The CPU paths run the real bge pack on the real (CPU-only)
- * ONNX Runtime; CUDA itself cannot run here, so the GPU cases use a stand-in for the CUDA runtime
- * that either starts or fails the way a GPU node without CUDA libraries does.
+ * Device selection and CPU fallback. The CPU paths run the real bge pack on the real ONNX Runtime.
+ * CUDA itself cannot run here, so the GPU cases ({@code testWithCudaStandIn_*}) use a stand-in for
+ * the CUDA runtime that either starts or fails the way a GPU node without CUDA libraries does; they
+ * hold for either build. {@code testCpuOnlyBuild_*} assert what the default, CPU-only runtime does
+ * and are skipped in the {@code -Pgpu} build, where {@code testGpuBuild_*} checks the CUDA provider.
  */
 public class SessionOpenerTests extends OpenSearchTestCase {
 
@@ -53,11 +56,18 @@ public class SessionOpenerTests extends OpenSearchTestCase {
         };
     }
 
-    public void testThisBuildHasNoCuda() {
+    public void testCpuOnlyBuild_hasNoCudaProvider() {
+        OnnxRuntimeBuild.assumeCpuOnlyBuild();
         assertFalse(new OnnxRuntimeCuda(0, "kSameAsRequested").runtimeHasCuda());
     }
 
-    public void testAutoOnACpuOnlyRuntimeRunsOnTheCpu() throws Exception {
+    public void testGpuBuild_hasCudaProvider() {
+        OnnxRuntimeBuild.assumeGpuBuild();
+        assertTrue(new OnnxRuntimeCuda(0, "kSameAsRequested").runtimeHasCuda());
+    }
+
+    public void testCpuOnlyBuild_autoRunsOnTheCpu() throws Exception {
+        OnnxRuntimeBuild.assumeCpuOnlyBuild();
         ModelPack pack = bge();
         SessionOpener.Opened opened = new SessionOpener(CONFIG, new OnnxRuntimeCuda(0, "kSameAsRequested")).open(pack, DeviceRequest.AUTO);
         try {
@@ -69,14 +79,15 @@ public class SessionOpenerTests extends OpenSearchTestCase {
         }
     }
 
-    public void testExplicitCudaOnACpuOnlyRuntimeIsAClearError() {
+    public void testCpuOnlyBuild_explicitCudaIsAClearError() {
+        OnnxRuntimeBuild.assumeCpuOnlyBuild();
         SessionOpener opener = new SessionOpener(CONFIG, new OnnxRuntimeCuda(0, "kSameAsRequested"));
         IllegalStateException e = expectThrows(IllegalStateException.class, () -> opener.open(bge(), DeviceRequest.parse("cuda:1")));
         assertTrue(e.getMessage(), e.getMessage().contains("asks for device [cuda:1], but this ONNX Runtime build has no CUDA execution provider"));
         assertTrue(e.getMessage(), e.getMessage().contains("mvn -Pgpu package"));
     }
 
-    public void testAutoFallsBackToTheCpuWhenCudaFailsToStart() throws Exception {
+    public void testWithCudaStandIn_autoFallsBackToTheCpuWhenCudaFailsToStart() throws Exception {
         ModelPack pack = bge();
         List<Integer> asked = new ArrayList<>();
         List<Path> graphs = new ArrayList<>();
@@ -90,7 +101,7 @@ public class SessionOpenerTests extends OpenSearchTestCase {
         }
     }
 
-    public void testExplicitCudaFailureNamesWhatFailed() {
+    public void testWithCudaStandIn_explicitCudaFailureNamesWhatFailed() {
         ModelPack pack = bge();
         SessionOpener opener = new SessionOpener(CONFIG, gpuRuntime("libcudnn.so.9: cannot open shared object file", new ArrayList<>()));
         IllegalStateException e = expectThrows(
@@ -101,7 +112,7 @@ public class SessionOpenerTests extends OpenSearchTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("libcudart.so.12"));
     }
 
-    public void testCudaIsUsedWhenItStartsAndTheFp16GraphIsPreferred() throws Exception {
+    public void testWithCudaStandIn_cudaIsUsedWhenItStartsAndTheFp16GraphIsPreferred() throws Exception {
         // the default file system's view of a test temp dir (links to the bundled files below)
         Path dir = Path.of(createTempDir().toString());
         Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));

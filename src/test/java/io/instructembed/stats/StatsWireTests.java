@@ -1,0 +1,89 @@
+package io.instructembed.stats;
+
+import io.instructembed.model.LoadState;
+import io.instructembed.support.WireRoundTrip;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.cluster.ClusterName;
+import org.opensearch.test.OpenSearchTestCase;
+import org.opensearch.threadpool.ThreadPoolStats;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@code GET stats}' requests and per-node answers survive the transport stream with random contents. */
+public class StatsWireTests extends OpenSearchTestCase {
+
+    static ModelStats randomModelStats() {
+        return new ModelStats(
+            randomAlphaOfLengthBetween(1, 30),
+            randomFrom(LoadState.values()).jsonName(),
+            randomBoolean() ? "cpu" : null,
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomIntBetween(0, Integer.MAX_VALUE),
+            randomNonNegativeLong(),
+            randomDouble() * 1000,
+            randomDouble() * 1000,
+            randomDouble() * 1000,
+            randomDouble() * 1000,
+            randomNonNegativeLong(),
+            randomNonNegativeLong(),
+            randomBoolean()
+                ? ChunkingStats.NONE
+                : new ChunkingStats(randomNonNegativeLong(), randomNonNegativeLong(), randomDouble() * 50, randomNonNegativeLong(), randomNonNegativeLong()),
+            randomBoolean() ? SkipExistingStats.NONE : new SkipExistingStats(randomNonNegativeLong(), randomNonNegativeLong())
+        );
+    }
+
+    private static StatsNodeResponse randomNodeResponse() {
+        ThreadPoolStats.Stats pool = randomBoolean()
+            ? null
+            : new ThreadPoolStats.Stats(
+                "instruct_embed_inference",
+                randomIntBetween(1, 64),
+                randomIntBetween(0, 256),
+                randomIntBetween(0, 64),
+                randomNonNegativeLong(),
+                randomIntBetween(1, 64),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomIntBetween(-1, 64)
+            );
+        return new StatsNodeResponse(WireRoundTrip.randomNode(), randomList(0, 4, StatsWireTests::randomModelStats), pool);
+    }
+
+    public void testRequestRoundTrip() throws IOException {
+        for (int run = 0; run < 20; run++) {
+            StatsRequest request = new StatsRequest(randomArray(0, 3, String[]::new, () -> randomAlphaOfLength(6)));
+            assertArrayEquals(request.nodesIds(), WireRoundTrip.copy(request, StatsRequest::new).nodesIds());
+            WireRoundTrip.copy(new StatsNodeRequest(), StatsNodeRequest::new);
+        }
+    }
+
+    public void testNodeResponseRoundTrip() throws IOException {
+        for (int run = 0; run < 20; run++) {
+            StatsNodeResponse node = randomNodeResponse();
+            StatsNodeResponse copy = WireRoundTrip.copy(node, StatsNodeResponse::new);
+            assertEquals(node.getNode(), copy.getNode());
+            assertEquals(node.models(), copy.models());
+            assertEquals(WireRoundTrip.json(node), WireRoundTrip.json(copy));
+        }
+    }
+
+    public void testResponseRoundTrip() throws IOException {
+        for (int run = 0; run < 20; run++) {
+            List<FailedNodeException> failures = randomList(0, 2, () -> new FailedNodeException(randomAlphaOfLength(8), "failed", new IllegalStateException("node gone")));
+            StatsResponse response = new StatsResponse(new ClusterName(randomAlphaOfLength(8)), randomList(0, 3, StatsWireTests::randomNodeResponse), failures);
+            StatsResponse copy = WireRoundTrip.copy(response, StatsResponse::new);
+            assertEquals(WireRoundTrip.json(response), WireRoundTrip.json(copy));
+        }
+    }
+}
