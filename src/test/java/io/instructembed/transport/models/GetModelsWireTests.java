@@ -4,6 +4,7 @@ import io.instructembed.model.LoadState;
 import io.instructembed.model.ModelStatus;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackDescription;
+import io.instructembed.pack.PackPaths;
 import io.instructembed.pack.PackRegistry;
 import io.instructembed.support.StandInModel;
 import io.instructembed.support.WireRoundTrip;
@@ -27,10 +28,12 @@ import java.util.Map;
 public class GetModelsWireTests extends OpenSearchTestCase {
 
     private static List<Map<String, Object>> realPackDescriptions() {
-        PackRegistry packs = PackRegistry.scan(StandInModel.packsDir(), Path.of(System.getProperty("instruct_embed.test.packs")));
+        Path bundled = Path.of(System.getProperty("instruct_embed.test.packs"));
+        PackRegistry packs = PackRegistry.scan(StandInModel.packsDir(), bundled);
+        PackPaths paths = new PackPaths(StandInModel.packsDir(), bundled);
         List<Map<String, Object>> described = new ArrayList<>();
         for (ModelPack pack : packs.all()) {
-            described.add(PackDescription.describe(pack));
+            described.add(PackDescription.describe(pack, paths));
         }
         return described;
     }

@@ -1,6 +1,9 @@
-package io.instructembed.stats;
+package io.instructembed.transport.stats;
 
 import io.instructembed.model.LoadState;
+import io.instructembed.stats.ChunkingStats;
+import io.instructembed.stats.ModelStats;
+import io.instructembed.stats.SkipExistingStats;
 import io.instructembed.support.WireRoundTrip;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.cluster.ClusterName;
@@ -18,24 +21,20 @@ public class StatsWireTests extends OpenSearchTestCase {
             randomAlphaOfLengthBetween(1, 30),
             randomFrom(LoadState.values()).jsonName(),
             randomBoolean() ? "cpu" : null,
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomIntBetween(0, Integer.MAX_VALUE),
-            randomNonNegativeLong(),
-            randomDouble() * 1000,
-            randomDouble() * 1000,
-            randomDouble() * 1000,
-            randomDouble() * 1000,
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
+            new ModelStats.Work(
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong()
+            ),
+            new ModelStats.Health(randomIntBetween(0, Integer.MAX_VALUE), randomNonNegativeLong(), randomNonNegativeLong()),
+            new ModelStats.Latency(randomDouble() * 1000, randomDouble() * 1000, randomDouble() * 1000, randomDouble() * 1000),
+            new ModelStats.Cache(randomNonNegativeLong(), randomNonNegativeLong()),
             randomBoolean()
                 ? ChunkingStats.NONE
                 : new ChunkingStats(randomNonNegativeLong(), randomNonNegativeLong(), randomDouble() * 50, randomNonNegativeLong(), randomNonNegativeLong()),
