@@ -60,6 +60,12 @@ public final class KnnNodeComponents implements Closeable {
                 clusterSettings.add(setting);
             }
         }
+        // and this plugin's, as a node registers every plugin's settings (text limits are read in the rewrite)
+        for (Setting<?> setting : io.instructembed.settings.InstructEmbedSettings.all()) {
+            if (setting.hasNodeScope()) {
+                clusterSettings.add(setting);
+            }
+        }
         ThreadPool threadPool = new TestThreadPool("knn-node", knn.getExecutorBuilders(Settings.EMPTY).toArray(new ExecutorBuilder<?>[0]));
         ClusterService clusterService = ClusterServiceUtils.createClusterService(
             threadPool,
