@@ -20,18 +20,20 @@ public final class QueryEmbeddingCache {
 
     private record Key(String modelId, String renderedText) {}
 
-    private final Cache<Key, Embedding> entries;
+    /** Replaced when the limit changes: OpenSearch 3.2-3.4 keep a built cache's limit fixed. */
+    private volatile Cache<Key, Embedding> entries;
     private volatile boolean enabled;
     /** Per pack id (a fixed set: callers pass only ids of existing packs). */
     private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> misses = new ConcurrentHashMap<>();
 
     public QueryEmbeddingCache(long maxBytes) {
-        this.entries = CacheBuilder.<Key, Embedding>builder()
-            .setMaximumWeight(Math.max(1, maxBytes))
-            .weigher(QueryEmbeddingCache::weigh)
-            .build();
+        this.entries = build(maxBytes);
         this.enabled = maxBytes > 0;
+    }
+
+    private static Cache<Key, Embedding> build(long maxBytes) {
+        return CacheBuilder.<Key, Embedding>builder().setMaximumWeight(Math.max(1, maxBytes)).weigher(QueryEmbeddingCache::weigh).build();
     }
 
     static long weigh(Key key, Embedding embedding) {
@@ -43,13 +45,15 @@ public final class QueryEmbeddingCache {
         return weigh(new Key("", renderedText), embedding);
     }
 
-    /** A dynamic setting changed: the cache shrinks (least recently used out) or grows; 0 empties it and turns it off. */
+    /**
+     * A dynamic setting changed: the cache starts afresh with the new limit (a cache only costs
+     * re-embedding its queries once); 0 turns it off.
+     */
     public void setMaxBytes(long maxBytes) {
+        Cache<Key, Embedding> previous = entries;
+        entries = build(maxBytes);
         enabled = maxBytes > 0;
-        entries.setMaximumWeight(Math.max(1, maxBytes));
-        if (enabled == false) {
-            entries.invalidateAll();
-        }
+        previous.invalidateAll();
     }
 
     /** The cached embedding, or null; counts a hit, and a miss only when {@code countMiss}. */

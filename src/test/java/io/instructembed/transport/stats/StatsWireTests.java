@@ -43,20 +43,32 @@ public class StatsWireTests extends OpenSearchTestCase {
     }
 
     private static StatsNodeResponse randomNodeResponse() {
-        ThreadPoolStats.Stats pool = randomBoolean()
-            ? null
-            : new ThreadPoolStats.Stats(
-                "instruct_embed_inference",
-                randomIntBetween(1, 64),
-                randomIntBetween(0, 256),
-                randomIntBetween(0, 64),
-                randomNonNegativeLong(),
-                randomIntBetween(1, 64),
-                randomNonNegativeLong(),
-                randomNonNegativeLong(),
-                randomIntBetween(-1, 64)
-            );
+        ThreadPoolStats.Stats pool = randomBoolean() ? null : randomPoolStats();
         return new StatsNodeResponse(WireRoundTrip.randomNode(), randomList(0, 4, StatsWireTests::randomModelStats), pool);
+    }
+
+    /**
+     * Random pool stats through whichever field constructor this OpenSearch version has (3.3 has
+     * eight fields, 3.5 nine): the wire format is OpenSearch's own, only its contents matter here.
+     */
+    private static ThreadPoolStats.Stats randomPoolStats() {
+        for (java.lang.reflect.Constructor<?> constructor : ThreadPoolStats.Stats.class.getConstructors()) {
+            Class<?>[] types = constructor.getParameterTypes();
+            if (types.length < 2 || types[0] != String.class) {
+                continue;
+            }
+            Object[] args = new Object[types.length];
+            args[0] = "instruct_embed_inference";
+            for (int i = 1; i < types.length; i++) {
+                args[i] = types[i] == long.class ? (Object) randomNonNegativeLong() : (Object) randomIntBetween(0, 256);
+            }
+            try {
+                return (ThreadPoolStats.Stats) constructor.newInstance(args);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no field constructor on ThreadPoolStats.Stats");
     }
 
     public void testRequestRoundTrip() throws IOException {
