@@ -354,9 +354,17 @@ final class BatchScheduler {
 
     /** Fails every queued job of both kinds (running ones finish); returns how many. */
     int failQueued(Exception e) {
+        return failQueued(e, List.of(queries, documents));
+    }
+
+    private void failQueued(WorkKind kind, Exception e) {
+        failQueued(e, List.of(kind == WorkKind.QUERY ? queries : documents));
+    }
+
+    private int failQueued(Exception e, List<ArrayDeque<Job>> queues) {
         List<Job> failed = new ArrayList<>();
         synchronized (this) {
-            for (ArrayDeque<Job> queue : List.of(queries, documents)) {
+            for (ArrayDeque<Job> queue : queues) {
                 while (queue.isEmpty() == false) {
                     Job job = queue.pollFirst();
                     queuedTexts -= job.texts.size();
@@ -368,21 +376,6 @@ final class BatchScheduler {
             finish(job, null, e);
         }
         return failed.size();
-    }
-
-    private void failQueued(WorkKind kind, Exception e) {
-        List<Job> failed = new ArrayList<>();
-        synchronized (this) {
-            ArrayDeque<Job> queue = kind == WorkKind.QUERY ? queries : documents;
-            while (queue.isEmpty() == false) {
-                Job job = queue.pollFirst();
-                queuedTexts -= job.texts.size();
-                failed.add(job);
-            }
-        }
-        for (Job job : failed) {
-            finish(job, null, e);
-        }
     }
 
     private int documentTexts() {

@@ -1,5 +1,6 @@
 package io.instructembed.model;
 
+import io.instructembed.support.ManualExecutor;
 import io.instructembed.support.TestModelServices;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.core.action.ActionListener;
@@ -8,7 +9,6 @@ import org.opensearch.test.OpenSearchTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -74,26 +74,6 @@ public class BatchSchedulerTests extends OpenSearchTestCase {
         assertTrue("48 single-text calls took " + batches + " inference batches", batches < texts.size());
     }
 
-    /** An executor that runs nothing until told: the test decides when workers run. */
-    private static final class ManualExecutor implements java.util.concurrent.Executor {
-        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-
-        @Override
-        public synchronized void execute(Runnable command) {
-            tasks.add(command);
-        }
-
-        void runAll() {
-            Runnable next;
-            while ((next = poll()) != null) {
-                next.run();
-            }
-        }
-
-        private synchronized Runnable poll() {
-            return tasks.poll();
-        }
-    }
 
     public void testQueriesGoBeforeWaitingDocuments() {
         ManualExecutor manual = new ManualExecutor();

@@ -1,5 +1,6 @@
 package io.instructembed.model;
 
+import io.instructembed.support.ManualExecutor;
 import io.instructembed.support.TestModelServices;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.PlainActionFuture;
@@ -9,10 +10,8 @@ import org.opensearch.test.OpenSearchTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -54,25 +53,6 @@ public class ModelSlotTests extends OpenSearchTestCase {
         }
     }
 
-    private static final class ManualExecutor implements Executor {
-        private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-
-        @Override
-        public synchronized void execute(Runnable command) {
-            tasks.add(command);
-        }
-
-        void runAll() {
-            Runnable next;
-            while ((next = poll()) != null) {
-                next.run();
-            }
-        }
-
-        private synchronized Runnable poll() {
-            return tasks.poll();
-        }
-    }
 
     /** Texts to embed, as the service hands them to a slot. */
     private record Work(List<String> batch, PlainActionFuture<List<Embedding>> result) implements ModelWork {
