@@ -3,6 +3,7 @@ package io.instructembed;
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextFieldMapper;
 import io.instructembed.field.InstructTextMappingTransformer;
+import io.instructembed.field.InstructTextMappings;
 import io.instructembed.field.InstructTextSourceFilter;
 import io.instructembed.field.InstructVectorTypeParser;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
@@ -99,7 +100,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         () -> client
     );
     private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
-    private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService);
+    private final InstructTextMappings instructTextMappings = new InstructTextMappings();
+    private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
     /** Set by the node before {@link #createComponents}. */
     private volatile CircuitBreaker breaker;
 
@@ -144,7 +146,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         );
         followDynamicSettings(clusterService.getClusterSettings(), modelService);
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
-        InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver));
+        InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings));
         return List.of(modelService);
     }
 

@@ -12,10 +12,7 @@ import org.opensearch.action.support.ActionFilterChain;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
-import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
-import org.opensearch.common.cache.Cache;
-import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.search.builder.SearchSourceBuilder;
@@ -38,14 +35,12 @@ import java.util.function.Supplier;
  * keeps their vectors. Only the response is filtered: the stored {@code _source} is complete.
  */
 public final class InstructTextSourceFilter implements ActionFilter {
-    /** Vector paths per index, keyed by index UUID and mapping version; a new mapping gets a new key. */
-    private final Cache<String, List<String>> vectorPathsByMapping = CacheBuilder.<String, List<String>>builder()
-        .setMaximumWeight(4096)
-        .build();
     private final Supplier<ClusterService> clusterService;
+    private final InstructTextMappings mappings;
 
-    public InstructTextSourceFilter(Supplier<ClusterService> clusterService) {
+    public InstructTextSourceFilter(Supplier<ClusterService> clusterService, InstructTextMappings mappings) {
         this.clusterService = clusterService;
+        this.mappings = mappings;
     }
 
     @Override
@@ -161,22 +156,6 @@ public final class InstructTextSourceFilter implements ActionFilter {
     }
 
     private List<String> vectorPathsOf(IndexMetadata index) {
-        MappingMetadata mapping = index.mapping();
-        if (mapping == null) {
-            return List.of();
-        }
-        String key = index.getIndexUUID() + "/" + index.getMappingVersion();
-        try {
-            return vectorPathsByMapping.computeIfAbsent(key, k -> {
-                List<String> paths = new ArrayList<>();
-                for (InstructTextField field : InstructTextFields.of(mapping.sourceAsMap())) {
-                    paths.add(field.vectorPath());
-                }
-                return List.copyOf(paths);
-            });
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        return mappings.of(index).stream().map(InstructTextField::vectorPath).toList();
     }
-
 }

@@ -248,14 +248,15 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (modelResolver != null) {
             TextLimits.current(modelResolver.clusterService().getClusterSettings()).checkText("[" + NAME + "] [query_text]", queryText);
         }
-        if (searchesNoIndex(context)) {
+        String[] searched = searchedIndices(context);
+        if (searched != null && searched.length == 0) {
             return new MatchNoneQueryBuilder();  // a wildcard that matched nothing: no hits, as OpenSearch answers
         }
-        InstructTextField textField = instructTextField(context);
+        InstructTextField textField = searched == null ? null : resolver.instructText(searched, fieldName);
         if (textField != null && fieldName.equals(textField.target()) == false) {
             return onVectorsOf(textField);
         }
-        String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(context);
+        String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(searched);
         if (model == null) {
             return new MatchNoneQueryBuilder();  // ignore_unmapped, and no searched index maps the field
         }
@@ -328,18 +329,19 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         }
     }
 
-    /** The instruct_text field this query is on (or on one of its vector sub-fields), from the searched indices' mappings. */
-    private InstructTextField instructTextField(QueryRewriteContext context) {
+    /**
+     * The indices this rewrite resolves models and fields in: the search's concrete indices when
+     * coordinating (none for a wildcard that matched nothing), the shard's own index on a shard,
+     * null where there is no index to look at.
+     */
+    private static String[] searchedIndices(QueryRewriteContext context) {
         QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator != null && coordinator.getSearchRequest() != null) {
-            return QueryModelResolver.instructText(modelResolver.state(), modelResolver.concreteIndices(coordinator.getSearchRequest()), fieldName);
+            return modelResolver.concreteIndices(coordinator.getSearchRequest());
         }
         QueryShardContext shard = context.convertToShardContext();
-        if (shard != null) {
-            return QueryModelResolver.instructText(modelResolver.state(), new String[] { shard.index().getName() }, fieldName);
-        }
-        return null;
+        return shard == null ? null : new String[] { shard.index().getName() };
     }
 
     /**
@@ -366,37 +368,16 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         return field.modelId();
     }
 
-    private String resolveModel(QueryRewriteContext context) {
-        QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
-        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
-        if (coordinator != null && coordinator.getSearchRequest() != null) {
-            return QueryModelResolver.resolve(
-                modelResolver.state(),
-                modelResolver.concreteIndices(coordinator.getSearchRequest()),
-                fieldName,
-                ignoreUnmapped()
-            );
+    private String resolveModel(String[] searched) {
+        if (searched == null) {
+            throw new IllegalArgumentException("[" + NAME + "] [model_id] is required here: no index to resolve it from");
         }
-        QueryShardContext shard = context.convertToShardContext();
-        if (shard != null) {
-            return QueryModelResolver.resolve(modelResolver.state(), new String[] { shard.index().getName() }, fieldName, ignoreUnmapped());
-        }
-        throw new IllegalArgumentException("[" + NAME + "] [model_id] is required here: no index to resolve it from");
+        return QueryModelResolver.resolve(resolver.state(), searched, fieldName, ignoreUnmapped());
     }
 
     /** k-NN's {@code ignore_unmapped}, which also lets an index that does not map the field go without a model. */
     private boolean ignoreUnmapped() {
         return "true".equals(String.valueOf(knnOptions.get("ignore_unmapped")));
-    }
-
-    /** Whether this is the coordinating rewrite of a search whose index expression matched no index. */
-    private static boolean searchesNoIndex(QueryRewriteContext context) {
-        QueryModelResolver modelResolver = resolver;
-        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
-        return modelResolver != null
-            && coordinator != null
-            && coordinator.getSearchRequest() != null
-            && modelResolver.concreteIndices(coordinator.getSearchRequest()).length == 0;
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.instructembed.query;
 
 import io.instructembed.field.InstructTextField;
-import io.instructembed.field.InstructTextFields;
+import io.instructembed.field.InstructTextMappings;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.action.IndicesRequest;
@@ -14,6 +14,7 @@ import org.opensearch.index.IndexSettings;
 import org.opensearch.ingest.IngestMetadata;
 import org.opensearch.ingest.PipelineConfiguration;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,10 +28,17 @@ import java.util.TreeSet;
 public final class QueryModelResolver {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexNameResolver;
+    private final InstructTextMappings mappings;
 
     public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver) {
+        this(clusterService, indexNameResolver, new InstructTextMappings());
+    }
+
+    /** @param mappings the node's one reader of instruct_text mappings, shared with the response filter */
+    public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver, InstructTextMappings mappings) {
         this.clusterService = clusterService;
         this.indexNameResolver = indexNameResolver;
+        this.mappings = mappings;
     }
 
     public ClusterService clusterService() {
@@ -102,19 +110,18 @@ public final class QueryModelResolver {
      * index declares it. The indices must agree (same model, same chunking), since one query vector
      * runs on all of them; an index that maps {@code field} some other way is a 400 as well.
      */
-    public static InstructTextField instructText(ClusterState state, String[] indices, String field) {
+    public InstructTextField instructText(String[] indices, String field) {
+        ClusterState state = state();
         TreeMap<String, TreeSet<String>> indicesByField = new TreeMap<>();
         Map<String, InstructTextField> byKey = new TreeMap<>();
-        TreeSet<String> otherwise = new TreeSet<>();
+        List<IndexMetadata> without = new ArrayList<>();
         for (String index : indices) {
             IndexMetadata metadata = state.metadata().index(index);
-            MappingMetadata mapping = metadata == null ? null : metadata.mapping();
-            if (mapping == null) {
+            if (metadata == null) {
                 continue;
             }
-            Map<String, Object> source = mapping.sourceAsMap();
             InstructTextField found = null;
-            for (InstructTextField candidate : InstructTextFields.of(source)) {
+            for (InstructTextField candidate : mappings.of(metadata)) {
                 if (field.equals(candidate.path()) || field.equals(candidate.target()) || field.equals(candidate.vectorPath())) {
                     found = candidate;
                 }
@@ -123,8 +130,8 @@ public final class QueryModelResolver {
                 String key = "model [" + found.modelId() + "]" + (found.chunked() ? " chunked" : " unchunked");
                 byKey.put(key, found);
                 indicesByField.computeIfAbsent(key, k -> new TreeSet<>()).add(index);
-            } else if (VectorFieldMappings.fromMapping(source).isMapped(field)) {
-                otherwise.add(index);
+            } else {
+                without.add(metadata);
             }
         }
         if (byKey.isEmpty()) {
@@ -135,6 +142,13 @@ public final class QueryModelResolver {
                 "[instruct_knn] field [" + field + "] is an instruct_text field embedded differently in the searched indices "
                     + indicesByField + ": one query vector cannot search them all; search them separately"
             );
+        }
+        // only when some index has the field: which of the others map it some other way
+        TreeSet<String> otherwise = new TreeSet<>();
+        for (IndexMetadata metadata : without) {
+            if (mapsField(metadata, field)) {
+                otherwise.add(metadata.getIndex().getName());
+            }
         }
         if (otherwise.isEmpty() == false) {
             throw new IllegalArgumentException(
