@@ -18,7 +18,8 @@ public record ChunkingOptions(ChunkingMethod method, Integer maxTokens, int over
     public static final String METHOD = "method";
     public static final String MAX_TOKENS = "max_tokens";
     public static final String OVERLAP_TOKENS = "overlap_tokens";
-    private static final Set<String> KEYS = Set.of(METHOD, MAX_TOKENS, OVERLAP_TOKENS);
+    /** The options of a {@code chunking} object, wherever one is written (processor or field type). */
+    public static final Set<String> KEYS = Set.of(METHOD, MAX_TOKENS, OVERLAP_TOKENS);
 
     /** Below this, chunks say too little to embed well and a document turns into very many of them. */
     public static final int MIN_MAX_TOKENS = 8;

@@ -1,5 +1,6 @@
 package io.instructembed.field;
 
+import io.instructembed.chunking.ChunkingOptions;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.IndexOptions;
@@ -29,7 +30,6 @@ import java.util.Set;
  */
 public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
     static final Set<String> VECTOR_OPTIONS = Set.of("space_type", "method", "encoder");
-    static final Set<String> CHUNKING_OPTIONS = Set.of("method", "max_tokens", "overlap_tokens");
 
     public static final TypeParser PARSER = new TypeParser((name, context) -> new Builder(name, context.getIndexAnalyzers()));
 
@@ -119,16 +119,7 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
             return Boolean.valueOf(value.toString());
         }
         if (value instanceof Map<?, ?> map) {
-            Map<String, Object> options = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> entry : map.entrySet()) {
-                if (CHUNKING_OPTIONS.contains(String.valueOf(entry.getKey())) == false) {
-                    throw new IllegalArgumentException(
-                        "[chunking] has no option [" + entry.getKey() + "]; the options are [method, max_tokens, overlap_tokens]"
-                    );
-                }
-                options.put(String.valueOf(entry.getKey()), entry.getValue());
-            }
-            return options;
+            return knownOptions(InstructTextFields.CHUNKING, map, ChunkingOptions.KEYS, "the options are [method, max_tokens, overlap_tokens]");
         }
         throw new IllegalArgumentException("[chunking] must be true, false or an object of chunking options, got [" + value + "]");
     }
@@ -136,18 +127,26 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
     /** The k-NN options of the vector sub-field; their values are checked by k-NN when the sub-field is mapped. */
     static Map<String, Object> parseVector(Object value) {
         if (value instanceof Map<?, ?> map) {
-            Map<String, Object> options = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> entry : map.entrySet()) {
-                if (VECTOR_OPTIONS.contains(String.valueOf(entry.getKey())) == false) {
-                    throw new IllegalArgumentException(
-                        "[vector] has no option [" + entry.getKey() + "]; the options are [space_type, method, encoder] (the dimension comes from the model)"
-                    );
-                }
-                options.put(String.valueOf(entry.getKey()), entry.getValue());
-            }
-            return options;
+            return knownOptions(
+                InstructTextFields.VECTOR,
+                map,
+                VECTOR_OPTIONS,
+                "the options are [space_type, method, encoder] (the dimension comes from the model)"
+            );
         }
         throw new IllegalArgumentException("[vector] must be an object of k-NN options (space_type, method, encoder), got [" + value + "]");
+    }
+
+    /** The object's entries, or a 400 naming the parameter and the first option it does not have. */
+    private static Map<String, Object> knownOptions(String parameter, Map<?, ?> map, Set<String> known, String listing) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            if (known.contains(String.valueOf(entry.getKey())) == false) {
+                throw new IllegalArgumentException("[" + parameter + "] has no option [" + entry.getKey() + "]; " + listing);
+            }
+            options.put(String.valueOf(entry.getKey()), entry.getValue());
+        }
+        return options;
     }
 
     private final FieldType fieldType;

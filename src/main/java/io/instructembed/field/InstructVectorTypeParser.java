@@ -3,7 +3,6 @@ package io.instructembed.field;
 import org.opensearch.index.mapper.Mapper;
 import org.opensearch.index.mapper.MapperParsingException;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,10 +29,7 @@ public final class InstructVectorTypeParser implements Mapper.TypeParser {
                     + "\"settings\": {\"index.knn\": true}"
             );
         }
-        Map<String, Object> knnNode = new LinkedHashMap<>(node);
-        Mapper.Builder<?> builder = knn.parse(name, knnNode, parserContext);
-        // what the k-NN parser did not take (it removes what it reads) is left for the caller to report
-        node.keySet().retainAll(knnNode.keySet());
-        return builder;
+        // k-NN's parser removes what it reads; what it leaves in the node is reported by the caller
+        return knn.parse(name, node, parserContext);
     }
 }
