@@ -9,6 +9,10 @@ import io.instructembed.field.InstructVectorTypeParser;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
 import io.instructembed.ingest.InstructTextProcessor;
+import io.instructembed.ingest.BulkUpdateEmbeddingFilter;
+import io.instructembed.writerule.WriteRuleFieldMapper;
+import org.opensearch.index.mapper.MetadataFieldMapper;
+import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
 import io.instructembed.model.CudaSupport;
 import io.instructembed.model.DevicePlan;
@@ -102,6 +106,15 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
     private final InstructTextMappings instructTextMappings = new InstructTextMappings();
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
+    private volatile IngestService ingestService;
+    private volatile ThreadPool threadPool;
+    private final BulkUpdateEmbeddingFilter bulkUpdateFilter = new BulkUpdateEmbeddingFilter(
+        () -> clusterService,
+        () -> ingestService,
+        () -> threadPool,
+        instructTextMappings,
+        instructTextFactory
+    );
     /** Set by the node before {@link #createComponents}. */
     private volatile CircuitBreaker breaker;
 
@@ -121,6 +134,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     ) {
         this.clusterService = clusterService;
         this.client = client;
+        this.threadPool = threadPool;
         NativeLibraries.configureDjl(environment.tmpDir());
         Settings settings = environment.settings();
         PackRegistry packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
@@ -242,6 +256,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         // Called before createComponents: the factory reaches the service once pipelines are built.
+        this.ingestService = parameters.ingestService;
         return Map.of(InstructEmbeddingProcessor.TYPE, embeddingFactory);
     }
 
@@ -261,13 +276,18 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     }
 
     @Override
+    public Map<String, MetadataFieldMapper.TypeParser> getMetadataMappers() {
+        return Map.of(WriteRuleFieldMapper.NAME, WriteRuleFieldMapper.PARSER);
+    }
+
+    @Override
     public List<MappingTransformer> getMappingTransformers() {
         return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory));
     }
 
     @Override
     public List<ActionFilter> getActionFilters() {
-        return List.of(sourceFilter);
+        return List.of(sourceFilter, bulkUpdateFilter);
     }
 
     private ModelService modelService() {

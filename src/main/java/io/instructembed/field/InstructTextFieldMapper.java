@@ -183,6 +183,22 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
         return modelId;
     }
 
+    /** Whether the field is chunked (its vectors are nested chunks) rather than embedded whole. */
+    public boolean chunked() {
+        return Boolean.FALSE.equals(chunking) == false;
+    }
+
+    /** The field as the rest of the plugin reads it from a mapping source. */
+    public InstructTextField field() {
+        Map<String, Object> definition = new LinkedHashMap<>();
+        definition.put(InstructTextFields.MODEL_ID, modelId);
+        definition.put(InstructTextFields.TASK, task);
+        definition.put(InstructTextFields.CHUNKING, chunking);
+        definition.put(InstructTextFields.VECTOR, vector);
+        definition.put(InstructTextFields.SKIP_EXISTING, skipExisting);
+        return InstructTextFields.read(name(), definition);
+    }
+
     @Override
     public ParametrizedFieldMapper.Builder getMergeBuilder() {
         return new Builder(simpleName(), indexAnalyzers).init(this);

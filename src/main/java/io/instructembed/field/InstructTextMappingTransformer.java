@@ -66,14 +66,19 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
                 where + "field [" + field.siblingPath() + "] is reserved for its vectors; rename the other field"
             );
         }
-        int dimensions = dimensionsOf(field, where);
+        ModelPack pack = packOf(field, where);
+        int dimensions = pack.manifest().dimensions();
         try {
             // what the system ingest processor will build for this field: unknown task, bad chunking are refused here
             embedders.get().embedderFor(field);
         } catch (RuntimeException e) {
             throw new MapperParsingException(where + e.getMessage());
         }
-        found.properties().put(found.name() + InstructTextField.SIBLING_SUFFIX, siblingMapping(field, dimensions, where));
+        Map<String, String> record = WrittenBy.recordedIn(existing, field);
+        if (record == null) {
+            record = WrittenBy.of(pack);
+        }
+        found.properties().put(found.name() + InstructTextField.SIBLING_SUFFIX, siblingMapping(field, dimensions, record, where));
     }
 
     /**
@@ -89,7 +94,7 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         return false;
     }
 
-    private int dimensionsOf(InstructTextField field, String where) {
+    private ModelPack packOf(InstructTextField field, String where) {
         PackRegistry registry = packs.get();
         ModelPack pack = registry.get(field.modelId()).orElse(null);
         if (pack == null) {
@@ -107,11 +112,16 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
                 pack.missingFiles()
             );
         }
-        return pack.manifest().dimensions();
+        return pack;
     }
 
-    /** The sibling object, built only from the pack and the field's own parameters. */
-    static Map<String, Object> siblingMapping(InstructTextField field, int dimensions, String where) {
+    /**
+     * The sibling object, built only from the pack and the field's own parameters. The fingerprint
+     * sub-field's {@code meta} records which pack writes the vectors ({@link WrittenBy}); it also
+     * marks the field as one whose writes the shard checks (fields mapped by older versions carry
+     * no record, and their documents are not checked).
+     */
+    static Map<String, Object> siblingMapping(InstructTextField field, int dimensions, Map<String, String> writtenBy, String where) {
         Map<String, Object> vector = new LinkedHashMap<>();
         vector.put("type", InstructVectorTypeParser.CONTENT_TYPE);
         vector.put("dimension", dimensions);
@@ -120,6 +130,7 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         fingerprint.put("type", "keyword");
         fingerprint.put("index", false);
         fingerprint.put("doc_values", false);
+        fingerprint.put("meta", writtenBy);
         Map<String, Object> properties = new LinkedHashMap<>();
         if (field.chunked()) {
             Map<String, Object> chunkProperties = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
 import io.instructembed.settings.InstructEmbedSettings;
+import io.instructembed.writerule.SourceValues;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.get.MultiGetItemResponse;
@@ -43,7 +44,7 @@ import java.util.function.Supplier;
  * which cuts them into length-sorted inference batches. A bad document fails alone, with a reason
  * naming the field.
  */
-public final class InstructEmbeddingProcessor extends AbstractProcessor {
+public final class InstructEmbeddingProcessor extends AbstractProcessor implements FieldEmbedder {
     public static final String TYPE = "instruct_embedding";
     private static final Logger logger = LogManager.getLogger(InstructEmbeddingProcessor.class);
 
@@ -65,6 +66,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
     private final ChunkingOptions chunking;
     private final Supplier<Integer> maxChunksPerDocument;
     private final boolean skipExisting;
+    /** Whether the fingerprint is written beside the vectors: with skip_existing, and always for instruct_text fields (their write rule reads it). */
+    private final boolean fingerprinted;
     private final EmbeddingFingerprint fingerprint;
     private final Supplier<Client> client;
 
@@ -80,6 +83,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         ChunkingOptions chunking,
         Supplier<Integer> maxChunksPerDocument,
         boolean skipExisting,
+        boolean fingerprinted,
         EmbeddingFingerprint fingerprint,
         Supplier<Client> client,
         EmbeddingService models,
@@ -97,6 +101,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
         this.chunking = chunking;
         this.maxChunksPerDocument = maxChunksPerDocument;
         this.skipExisting = skipExisting;
+        this.fingerprinted = skipExisting || fingerprinted;
         this.fingerprint = fingerprint;
         this.client = client;
     }
@@ -127,6 +132,19 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
 
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        batchExecute(wrappers, false, handler);
+    }
+
+    /**
+     * Embeds a batch of whole documents, or (with {@code partial}) of the partial documents of
+     * updates that OpenSearch resolves on the shard after ingest: a source absent from a partial
+     * document is unchanged, not missing. Either way, a target whose source is present without
+     * text (null, blank) is set to null with its fingerprint, so that the write, a merge into the
+     * stored document included, leaves no vector of an earlier text; one whose source is absent
+     * from a whole document is removed.
+     */
+    @Override
+    public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
         List<Pending> pending = new ArrayList<>(wrappers.size());
         Map<String, VectorFieldMappings> mappings = new HashMap<>();
         TextLimits limits = chunking == null ? null : TextLimits.current(clusterService.getClusterSettings());
@@ -136,9 +154,10 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             }
             IngestDocument document = wrapper.getIngestDocument();
             try {
-                List<FieldTexts.Field> fields = FieldTexts.read(document, fieldMap, ignoreMissing);
+                FieldTexts.Read read = FieldTexts.read(document, fieldMap, ignoreMissing, partial);
+                List<FieldTexts.Field> fields = read.fields();
                 if (chunking == null) {
-                    fields = BlankTexts.drop(document, fields);
+                    fields = BlankTexts.drop(fields);
                 } else {
                     checkChunkedChars(fields, limits);
                 }
@@ -153,6 +172,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
                         throw new IllegalArgumentException(problem);
                     }
                 }
+                clearTargets(document, read, partial);
                 if (fields.isEmpty() == false) {
                     pending.add(new Pending(wrapper, fields));
                 }
@@ -168,6 +188,23 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             reuseStoredVectors(pending, () -> embedPending(pending, wrappers, handler));
         } else {
             embedPending(pending, wrappers, handler);
+        }
+    }
+
+    /** No vector outlives its text: targets of sources without text are nulled, those of absent sources removed. */
+    private void clearTargets(IngestDocument document, FieldTexts.Read read, boolean partial) {
+        for (String target : read.absentTargets()) {
+            SourceValues.remove(document.getSourceAndMetadata(), target);
+            SourceValues.remove(document.getSourceAndMetadata(), EmbeddingFingerprint.fieldFor(target));
+        }
+        for (String target : read.clearedTargets()) {
+            SourceValues.remove(document.getSourceAndMetadata(), target);
+            SourceValues.remove(document.getSourceAndMetadata(), EmbeddingFingerprint.fieldFor(target));
+            document.setFieldValue(target, null);
+            if (fingerprinted || partial) {
+                // a merge into the stored document must drop its fingerprint too; an unmapped field stays unwritten otherwise
+                document.setFieldValue(EmbeddingFingerprint.fieldFor(target), null);
+            }
         }
     }
 
@@ -441,8 +478,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor {
             FieldTexts.Field field = document.fields.get(f);
             List<Piece> pieces = document.pieces.get(f);
             String fingerprintField = EmbeddingFingerprint.fieldFor(field.target());
-            if (skipExisting) {
-                ingestDocument.setFieldValue(fingerprintField, document.fingerprints.get(f));
+            if (fingerprinted) {
+                ingestDocument.setFieldValue(fingerprintField, fingerprint.of(field.texts(), field.array()));
             } else if (ingestDocument.hasField(fingerprintField)) {
                 // vectors written without a fingerprint must never pass for ones that have it
                 ingestDocument.removeField(fingerprintField);

@@ -40,6 +40,14 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         String description,
         Map<String, Object> config
     ) {
+        return create(tag, description, config, false);
+    }
+
+    /**
+     * @param fingerprinted whether the fingerprint is written even without skip_existing (an
+     *                      instruct_text field's write rule reads it)
+     */
+    InstructEmbeddingProcessor create(String tag, String description, Map<String, Object> config, boolean fingerprinted) {
         String type = InstructEmbeddingProcessor.TYPE;
         String modelId = ConfigurationUtils.readStringProperty(type, tag, config, "model_id");
         Map<String, Object> rawFieldMap = ConfigurationUtils.readMap(type, tag, config, "field_map");
@@ -92,6 +100,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             chunking,
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
             skipExisting,
+            fingerprinted,
             new EmbeddingFingerprint(manifest, task, chunking),
             client,
             service,

@@ -1,9 +1,9 @@
 package io.instructembed.ingest;
 
+import io.instructembed.writerule.SourceValues;
 import org.opensearch.ingest.AbstractBatchingSystemProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
-import org.opensearch.ingest.Processor;
 
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -16,15 +16,22 @@ import java.util.function.Consumer;
  * {@link InstructEmbeddingProcessor} configured from its mapping; they run one after another over
  * the whole batch, so a bulk still becomes a few model calls per field. A document that fails in
  * one field is not passed to the next (it fails alone, with the first reason).
+ *
+ * <p>Each field's sibling object ({@code body_instruct}) is the plugin's: whatever a client sent
+ * there is dropped before the field is embedded, so the only vectors that can be written are those
+ * of the document's own text (or, with {@code skip_existing}, the stored ones of the same text).
  */
 public final class InstructTextProcessor extends AbstractBatchingSystemProcessor {
     public static final String TYPE = "instruct_text";
     /** The whole batch goes to each field's processor, which cuts it into model calls itself. */
     private static final int WHOLE_BATCH = Integer.MAX_VALUE;
 
-    private final List<Processor> fields;
+    /** One per field, in mapping order. */
+    record Field(String path, String siblingPath, FieldEmbedder embedder) {}
 
-    InstructTextProcessor(String tag, String description, List<Processor> fields) {
+    private final List<Field> fields;
+
+    InstructTextProcessor(String tag, String description, List<Field> fields) {
         super(tag, description, WHOLE_BATCH);
         this.fields = List.copyOf(fields);
     }
@@ -34,7 +41,7 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
         return TYPE;
     }
 
-    List<Processor> fields() {
+    List<Field> fields() {
         return fields;
     }
 
@@ -51,15 +58,27 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
 
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        runFrom(0, wrappers, handler);
+        batchExecute(wrappers, false, handler);
     }
 
-    private void runFrom(int field, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+    /** Whole documents (ingest), or the partial documents of updates merged on the shard (see {@link FieldEmbedder}). */
+    public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
+        for (IngestDocumentWrapper wrapper : wrappers) {
+            if (wrapper.getIngestDocument() != null) {
+                for (Field field : fields) {
+                    SourceValues.remove(wrapper.getIngestDocument().getSourceAndMetadata(), field.siblingPath());
+                }
+            }
+        }
+        runFrom(0, wrappers, partial, handler);
+    }
+
+    private void runFrom(int field, List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
         if (field == fields.size()) {
             handler.accept(wrappers);
             return;
         }
         // each processor skips documents that already failed
-        fields.get(field).batchExecute(wrappers, done -> runFrom(field + 1, wrappers, handler));
+        fields.get(field).embedder().batchExecute(wrappers, partial, done -> runFrom(field + 1, wrappers, partial, handler));
     }
 }

@@ -6,7 +6,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.ingest.AbstractBatchingSystemProcessor;
-import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.IngestPlugin;
 
 import java.util.ArrayList;
@@ -38,14 +37,21 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
         if (fields.isEmpty()) {
             return null;
         }
-        List<Processor> processors = new ArrayList<>(fields.size());
+        return forFields(tag, fields);
+    }
+
+    /** The processor of an index's instruct_text fields (at least one). */
+    InstructTextProcessor forFields(String tag, List<InstructTextField> fields) {
+        List<InstructTextProcessor.Field> processors = new ArrayList<>(fields.size());
         for (InstructTextField field : fields) {
+            FieldEmbedder embedder;
             try {
-                processors.add(embedderFor(field));
+                embedder = embedderFor(field);
             } catch (RuntimeException e) {
                 logger.warn("instruct_text field [{}] cannot be embedded on this node: {}", field.path(), e.getMessage());
-                processors.add(new UnusableFieldProcessor(field.path(), e.getMessage()));
+                embedder = new UnusableFieldProcessor(field.path(), e.getMessage());
             }
+            processors.add(new InstructTextProcessor.Field(field.path(), field.siblingPath(), embedder));
         }
         return new InstructTextProcessor(tag, "embeds the instruct_text fields " + fields.stream().map(InstructTextField::path).toList(), processors);
     }
@@ -67,7 +73,7 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
         config.put("skip_existing", field.skipExisting());
         // a document without the field, or with null, simply has nothing to embed
         config.put("ignore_missing", true);
-        return embeddingFactory.create(Map.of(), null, "instruct_text field [" + field.path() + "]", config);
+        return embeddingFactory.create(null, "instruct_text field [" + field.path() + "]", config, true);
     }
 
     /** The mapping source in the system pipeline's config: the index's, or (for an index being created by a write) its templates'. */

@@ -1,5 +1,8 @@
 package io.instructembed.ingest;
 
+import io.instructembed.writerule.SourceValues;
+import io.instructembed.writerule.TextDigest;
+
 import org.opensearch.ingest.AbstractProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
@@ -13,7 +16,7 @@ import java.util.function.Consumer;
  * gone, or broken): a document that has text in the field fails alone with the reason (HTTP 400),
  * instead of being indexed without its vectors; documents without the field pass.
  */
-final class UnusableFieldProcessor extends AbstractProcessor {
+final class UnusableFieldProcessor extends AbstractProcessor implements FieldEmbedder {
     private final String field;
     private final String reason;
 
@@ -30,7 +33,7 @@ final class UnusableFieldProcessor extends AbstractProcessor {
 
     @Override
     public IngestDocument execute(IngestDocument document) {
-        if (document.getFieldValue(field, Object.class, true) != null) {
+        if (TextDigest.hasText(SourceValues.texts(SourceValues.valueAt(document.getSourceAndMetadata(), field)))) {
             throw new IllegalArgumentException("instruct_text field [" + field + "] cannot be embedded on this node: " + reason);
         }
         return document;
@@ -47,6 +50,12 @@ final class UnusableFieldProcessor extends AbstractProcessor {
 
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        batchExecute(wrappers, false, handler);
+    }
+
+    /** Whole and partial documents alike: one with text in the field fails. */
+    @Override
+    public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getException() == null && wrapper.getIngestDocument() != null) {
                 try {

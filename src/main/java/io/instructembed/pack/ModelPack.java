@@ -12,6 +12,7 @@ import java.util.List;
  * @param tokenizerPath   the tokenizer file, or null if missing
  * @param missingFiles    required files found in none of the folders
  * @param installDir      where a user puts files for this pack (config/instruct-embed/packs/&lt;id&gt;)
+ * @param identity        {@link PackIdentity} of an available pack (what its vectors depend on), else null
  */
 public record ModelPack(
     String id,
@@ -22,7 +23,8 @@ public record ModelPack(
     Path modelDir,
     Path tokenizerPath,
     List<String> missingFiles,
-    Path installDir
+    Path installDir,
+    String identity
 ) {
     public Path modelPath() {
         return modelDir == null ? null : modelDir.resolve(manifest.modelFile());

@@ -52,7 +52,13 @@ public final class PackRegistry {
             } else if (pack.state() == PackState.WEIGHTS_MISSING) {
                 logger.info("model pack [{}] has no weights installed: missing {} (put them in {})", id, pack.missingFiles(), pack.installDir());
             } else {
-                logger.info("model pack [{}] available ({} dims, {} pooling)", id, pack.manifest().dimensions(), pack.manifest().pooling().jsonName());
+                logger.info(
+                    "model pack [{}] available ({} dims, {} pooling, identity {})",
+                    id,
+                    pack.manifest().dimensions(),
+                    pack.manifest().pooling().jsonName(),
+                    pack.identity()
+                );
             }
         }
         return new PackRegistry(packs, paths);
@@ -62,7 +68,7 @@ public final class PackRegistry {
     private static ModelPack withoutAbsolutePaths(ModelPack pack, PackPaths paths) {
         List<String> problems = pack.problems().stream().map(paths::redact).toList();
         return new ModelPack(pack.id(), pack.manifest(), pack.state(), problems, pack.manifestPath(), pack.modelDir(), pack.tokenizerPath(),
-            pack.missingFiles(), pack.installDir());
+            pack.missingFiles(), pack.installDir(), pack.identity());
     }
 
     /** How pack paths are shown to callers. */
@@ -103,7 +109,7 @@ public final class PackRegistry {
         try (InputStream in = Files.newInputStream(manifestPath)) {
             manifest = PackManifestParser.parse(in, "[" + id + "] (" + manifestPath + ")");
         } catch (InvalidPackException e) {
-            return new ModelPack(id, null, PackState.INVALID, e.problems(), manifestPath, null, null, List.of(), configDir);
+            return new ModelPack(id, null, PackState.INVALID, e.problems(), manifestPath, null, null, List.of(), configDir, null);
         } catch (IOException e) {
             return invalid(id, manifestPath, configDir, "cannot read " + manifestPath + ": " + e.getMessage());
         }
@@ -133,11 +139,19 @@ public final class PackRegistry {
             missing.add(manifest.tokenizerFile());
         }
         PackState state = missing.isEmpty() ? PackState.AVAILABLE : PackState.WEIGHTS_MISSING;
-        return new ModelPack(id, manifest, state, List.of(), manifestPath, modelDir, tokenizer, List.copyOf(missing), configDir);
+        String identity = null;
+        if (state == PackState.AVAILABLE) {
+            try {
+                identity = PackIdentity.of(manifest, modelDir, tokenizer);
+            } catch (IOException e) {
+                return invalid(id, manifestPath, configDir, "cannot read the files of the pack to checksum them: " + e.getMessage());
+            }
+        }
+        return new ModelPack(id, manifest, state, List.of(), manifestPath, modelDir, tokenizer, List.copyOf(missing), configDir, identity);
     }
 
     private static ModelPack invalid(String id, Path manifestPath, Path installDir, String problem) {
-        return new ModelPack(id, null, PackState.INVALID, List.of(problem), manifestPath, null, null, List.of(), installDir);
+        return new ModelPack(id, null, PackState.INVALID, List.of(problem), manifestPath, null, null, List.of(), installDir, null);
     }
 
     public Optional<ModelPack> get(String id) {

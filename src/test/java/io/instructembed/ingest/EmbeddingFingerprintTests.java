@@ -26,7 +26,9 @@ public class EmbeddingFingerprintTests extends OpenSearchTestCase {
         String a = new EmbeddingFingerprint(bge, null, null).of(List.of("some text"), false);
         String b = new EmbeddingFingerprint(bge, null, null).of(List.of("some text"), false);
         assertEquals(a, b);
-        assertEquals(22, a.length());
+        // <model part>.<text part>: 11 + 1 + 22 characters, and the text part is the write rule's own digest
+        assertEquals(34, a.length());
+        assertEquals(io.instructembed.writerule.TextDigest.of(List.of("some text"), false), io.instructembed.writerule.TextDigest.textPart(a));
     }
 
     public void testEveryInputOfTheVectorsChangesIt() {

@@ -1,0 +1,45 @@
+package io.instructembed.field;
+
+import io.instructembed.pack.ModelPack;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The record, in an {@code instruct_text} field's mapping, of the pack that writes its vectors: the
+ * {@code meta} of the sibling's fingerprint sub-field, {@code {"instruct_embed.model": <id>,
+ * "instruct_embed.pack": <identity>}} (a mapping {@code meta} takes short strings only, hence the
+ * 22-character identity). Made when the field is mapped, so one field's vectors all come from one
+ * model and one set of files: a node whose pack of that id has other files refuses to write or
+ * query the field (see {@link io.instructembed.pack.PackIdentity}).
+ */
+public final class WrittenBy {
+    public static final String MODEL = "instruct_embed.model";
+    public static final String PACK = "instruct_embed.pack";
+
+    private WrittenBy() {}
+
+    /** The record for a pack; without its identity while its files are not installed (it is then not checked). */
+    static Map<String, String> of(ModelPack pack) {
+        Map<String, String> record = new LinkedHashMap<>();
+        record.put(MODEL, pack.id());
+        if (pack.identity() != null) {
+            record.put(PACK, pack.identity());
+        }
+        return record;
+    }
+
+    /** The record in a sibling mapping that is being sent back (GET then PUT of a mapping), or null. */
+    static Map<String, String> recordedIn(Object sibling, InstructTextField field) {
+        if (sibling instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {
+            String vectors = field.chunked() ? InstructTextField.CHUNKS : io.instructembed.mapping.VectorFieldMappings.ARRAY_VECTOR;
+            if (properties.get(vectors + "_fingerprint") instanceof Map<?, ?> fingerprint && fingerprint.get("meta") instanceof Map<?, ?> meta
+                && meta.get(MODEL) != null) {
+                Map<String, String> record = new LinkedHashMap<>();
+                meta.forEach((k, v) -> record.put(String.valueOf(k), String.valueOf(v)));
+                return record;
+            }
+        }
+        return null;
+    }
+}
