@@ -10,6 +10,7 @@ import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
 import io.instructembed.ingest.InstructTextProcessor;
 import io.instructembed.ingest.InstructTextProcessorFactory;
+import io.instructembed.mapping.KnnNativeLibraries;
 import io.instructembed.model.CudaSupport;
 import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
@@ -262,7 +263,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<MappingTransformer> getMappingTransformers() {
-        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory));
+        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory, KnnNativeLibraries.ofThisJvm()));
     }
 
     @Override
