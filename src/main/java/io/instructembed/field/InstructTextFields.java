@@ -76,7 +76,7 @@ public final class InstructTextFields {
         }
         if (mapping.size() == 1 && mapping.containsKey("properties") == false) {
             Map<String, Object> inner = asMap(mapping.values().iterator().next());
-            if (inner != null && (inner.containsKey("properties") || inner.isEmpty())) {
+            if (inner != null && (inner.containsKey("properties") || inner.containsKey("dynamic_templates") || inner.isEmpty())) {
                 return inner;
             }
         }

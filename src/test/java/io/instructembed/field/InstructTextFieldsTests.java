@@ -158,6 +158,8 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         );
         assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(mapping));
         assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(Map.of("_doc", mapping)));
+        // as create-index hands it over: wrapped in its type, with no properties
+        assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(Map.of("_doc", Map.of("dynamic_templates", mapping.get("dynamic_templates")))));
         assertEquals(List.of(), InstructTextFields.dynamicTemplates(Map.of("properties", Map.of())));
     }
 
