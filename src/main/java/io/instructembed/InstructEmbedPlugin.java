@@ -14,6 +14,7 @@ import io.instructembed.writerule.WriteRuleFieldMapper;
 import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
+import io.instructembed.mapping.KnnNativeLibraries;
 import io.instructembed.model.CudaSupport;
 import io.instructembed.model.DevicePlan;
 import io.instructembed.model.InferenceConfig;
@@ -282,7 +283,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<MappingTransformer> getMappingTransformers() {
-        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory));
+        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory, KnnNativeLibraries.ofThisJvm()));
     }
 
     @Override

@@ -6,6 +6,8 @@ import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.IndexOptions;
 import org.opensearch.index.analysis.IndexAnalyzers;
 import org.opensearch.index.mapper.FieldMapper;
+import org.opensearch.index.mapper.Mapper;
+import org.opensearch.index.mapper.MappingLookup;
 import org.opensearch.index.mapper.ParametrizedFieldMapper;
 import org.opensearch.index.mapper.ParseContext;
 import org.opensearch.index.mapper.TextFieldMapper;
@@ -31,7 +33,15 @@ import java.util.Set;
 public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
     static final Set<String> VECTOR_OPTIONS = Set.of("space_type", "method", "encoder");
 
-    public static final TypeParser PARSER = new TypeParser((name, context) -> new Builder(name, context.getIndexAnalyzers()));
+    private static final TypeParser DECLARED = new TypeParser((name, context) -> new Builder(name, context.getIndexAnalyzers()));
+
+    /** Parses declared fields; a field that a dynamic template maps while a document is parsed fails that document (400). */
+    public static final Mapper.TypeParser PARSER = (name, node, context) -> {
+        if (InstructTextPlacement.fromDocument()) {
+            throw InstructTextPlacement.dynamicTemplateField(name);
+        }
+        return DECLARED.parse(name, node, context);
+    };
 
     private static InstructTextFieldMapper toType(FieldMapper in) {
         return (InstructTextFieldMapper) in;
@@ -211,6 +221,12 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
             return;
         }
         context.doc().add(new Field(fieldType().name(), value, fieldType));
+    }
+
+    /** A field whose text does not come from the source under its own name would never be embedded: refused. */
+    @Override
+    protected void doValidate(MappingLookup mappers) {
+        InstructTextPlacement.check(name(), mappers);
     }
 
     @Override

@@ -44,6 +44,31 @@ public final class InstructTextFields {
         return found;
     }
 
+    /**
+     * The names of the mapping's dynamic templates that map fields as {@code instruct_text}
+     * ({@code "dynamic_templates": [{"name": {"mapping": {"type": "instruct_text"}}}]}).
+     */
+    public static List<String> dynamicTemplates(Map<String, Object> mappingSource) {
+        List<String> names = new ArrayList<>();
+        Map<String, Object> root = unwrapType(mappingSource);
+        if (root != null && root.get("dynamic_templates") instanceof List<?> templates) {
+            for (Object template : templates) {
+                Map<String, Object> named = asMap(template);
+                if (named == null) {
+                    continue;
+                }
+                for (Map.Entry<String, Object> entry : named.entrySet()) {
+                    Map<String, Object> definition = asMap(entry.getValue());
+                    Map<String, Object> mapping = definition == null ? null : asMap(definition.get("mapping"));
+                    if (mapping != null && InstructTextField.CONTENT_TYPE.equals(mapping.get("type"))) {
+                        names.add(entry.getKey());
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
     /** A mapping may come as {"properties": ...} or wrapped in its type, {"_doc": {"properties": ...}}. */
     public static Map<String, Object> unwrapType(Map<String, Object> mapping) {
         if (mapping == null) {
@@ -51,7 +76,7 @@ public final class InstructTextFields {
         }
         if (mapping.size() == 1 && mapping.containsKey("properties") == false) {
             Map<String, Object> inner = asMap(mapping.values().iterator().next());
-            if (inner != null && (inner.containsKey("properties") || inner.isEmpty())) {
+            if (inner != null && (inner.containsKey("properties") || inner.containsKey("dynamic_templates") || inner.isEmpty())) {
                 return inner;
             }
         }

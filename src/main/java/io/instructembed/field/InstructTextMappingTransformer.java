@@ -1,6 +1,7 @@
 package io.instructembed.field;
 
 import io.instructembed.ingest.InstructTextProcessorFactory;
+import io.instructembed.mapping.KnnNativeLibraries;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
@@ -22,7 +23,9 @@ import java.util.function.Supplier;
  * when the field is chunked, else one {@code vector}, plus the fingerprint that
  * {@code skip_existing} compares. The field's configuration is checked here, so that an unknown
  * model or task, bad chunking or vector options are a 400 naming the parameter when the mapping is
- * written rather than failures of every document later.
+ * written rather than failures of every document later. So are dynamic templates that map
+ * {@code instruct_text} (a field made from a template gets no vector sub-fields) and a native k-NN
+ * engine that this node's k-NN cannot load (see {@link KnnNativeLibraries}).
  */
 public final class InstructTextMappingTransformer implements MappingTransformer {
     static final String DEFAULT_ENGINE = "lucene";
@@ -31,16 +34,29 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
 
     private final Supplier<PackRegistry> packs;
     private final Supplier<InstructTextProcessorFactory> embedders;
+    private final KnnNativeLibraries knnLibraries;
 
     /** Suppliers: transformers are collected before the plugin's components exist. */
-    public InstructTextMappingTransformer(Supplier<PackRegistry> packs, Supplier<InstructTextProcessorFactory> embedders) {
+    public InstructTextMappingTransformer(
+        Supplier<PackRegistry> packs,
+        Supplier<InstructTextProcessorFactory> embedders,
+        KnnNativeLibraries knnLibraries
+    ) {
         this.packs = packs;
         this.embedders = embedders;
+        this.knnLibraries = knnLibraries;
     }
 
     @Override
     public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
         try {
+            for (String template : InstructTextFields.dynamicTemplates(mapping)) {
+                throw new MapperParsingException(
+                    "dynamic template [" + template + "] maps fields as [" + InstructTextField.CONTENT_TYPE + "]: a field mapped from a "
+                        + "dynamic template gets no vector sub-fields, so its documents would never be embedded; declare each "
+                        + InstructTextField.CONTENT_TYPE + " field by name under \"properties\""
+                );
+            }
             for (InstructTextFields.Found found : InstructTextFields.find(mapping)) {
                 addVectorFields(found);
             }
@@ -64,6 +80,15 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         if (existing != null && isReadBack(existing, field) == false) {
             throw new MapperParsingException(
                 where + "field [" + field.siblingPath() + "] is reserved for its vectors; rename the other field"
+            );
+        }
+        Object engine = method(field.vector(), where).get("engine");
+        String missing = knnLibraries.missingLibrary(engine == null ? null : engine.toString());
+        if (missing != null) {
+            throw new MapperParsingException(
+                where + "[vector.method.engine] [" + engine + "] cannot run on this node: its k-NN plugin has no native library ["
+                    + System.mapLibraryName(missing) + "] on the library path, and the first write would stop the node; use "
+                    + "\"engine\": \"" + DEFAULT_ENGINE + "\" (the default), or install a k-NN build with its native libraries"
             );
         }
         ModelPack pack = packOf(field, where);

@@ -1,5 +1,6 @@
 package io.instructembed.field;
 
+import io.instructembed.mapping.KnnNativeLibraries;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
@@ -119,7 +120,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
     public void testTransformerRefusesAReservedSiblingAndAcceptsAReadBack() {
         InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(() -> {
             throw new AssertionError("packs are not consulted before the reserved name is checked");
-        }, () -> null);
+        }, () -> null, KnnNativeLibraries.ofThisJvm());
         Map<String, Object> mapping = mutable(
             Map.of("properties", Map.of("body", Map.of("type", "instruct_text", "model_id", "m"), "body_instruct", Map.of("type", "keyword")))
         );
@@ -143,5 +144,58 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         assertSame(off, InstructTextSourceFilter.filter(off, vectors));
         assertFalse(InstructTextSourceFilter.asksFor(new String[] { "body_instructions" }, "body_instruct.vector"));
         assertTrue(InstructTextSourceFilter.asksFor(new String[] { "body_instruct.vector" }, "body_instruct.vector"));
+    }
+
+    public void testDynamicTemplatesThatMapInstructTextAreFound() {
+        Map<String, Object> mapping = Map.of(
+            "dynamic_templates",
+            List.of(
+                Map.of("strings", Map.of("match_mapping_type", "string", "mapping", Map.of("type", "keyword"))),
+                Map.of("semantic", Map.of("match", "*_sem", "mapping", Map.of("type", "instruct_text", "model_id", "m")))
+            ),
+            "properties",
+            Map.of()
+        );
+        assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(mapping));
+        assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(Map.of("_doc", mapping)));
+        // as create-index hands it over: wrapped in its type, with no properties
+        assertEquals(List.of("semantic"), InstructTextFields.dynamicTemplates(Map.of("_doc", Map.of("dynamic_templates", mapping.get("dynamic_templates")))));
+        assertEquals(List.of(), InstructTextFields.dynamicTemplates(Map.of("properties", Map.of())));
+    }
+
+    public void testTransformerRefusesADynamicTemplateOfInstructText() {
+        InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(() -> {
+            throw new AssertionError("packs are not consulted for a dynamic template");
+        }, () -> null, KnnNativeLibraries.ofThisJvm());
+        Map<String, Object> mapping = mutable(Map.of("properties", Map.of()));
+        mapping.put("dynamic_templates", List.of(Map.of("sem", Map.of("match", "*_sem", "mapping", Map.of("type", "instruct_text", "model_id", "m")))));
+        Exception[] failure = new Exception[1];
+        transformer.transform(mapping, null, ActionListener.wrap(r -> fail("accepted"), e -> failure[0] = e));
+        assertTrue(failure[0].getMessage(), failure[0].getMessage().contains("dynamic template [sem] maps fields as [instruct_text]"));
+        assertTrue(failure[0].getMessage(), failure[0].getMessage().contains("under \"properties\""));
+    }
+
+    public void testFaissIsRefusedOnlyWhereKnnCannotLoadIt() throws java.io.IOException {
+        java.nio.file.Path libraries = createTempDir();
+        KnnNativeLibraries node = new KnnNativeLibraries(List.of(libraries), java.nio.file.Files::isRegularFile);
+        Map<String, Object> faiss = Map.of(
+            "properties",
+            Map.of("body", Map.of("type", "instruct_text", "model_id", "m", "vector", Map.of("method", Map.of("engine", "faiss"))))
+        );
+        InstructTextMappingTransformer refusing = new InstructTextMappingTransformer(() -> {
+            throw new AssertionError("the engine is checked before the pack");
+        }, () -> null, node);
+        Exception[] failure = new Exception[1];
+        refusing.transform(mutable(faiss), null, ActionListener.wrap(r -> fail("accepted"), e -> failure[0] = e));
+        assertTrue(failure[0].getMessage(), failure[0].getMessage().startsWith("field [body] of type [instruct_text]: [vector.method.engine] [faiss]"));
+        assertTrue(failure[0].getMessage(), failure[0].getMessage().contains("use \"engine\": \"lucene\""));
+
+        java.nio.file.Files.write(libraries.resolve(System.mapLibraryName("opensearchknn_faiss")), new byte[] { 0 });
+        java.nio.file.Files.write(libraries.resolve(System.mapLibraryName("opensearchknn_common")), new byte[] { 0 });
+        InstructTextMappingTransformer accepting = new InstructTextMappingTransformer(() -> {
+            throw new IllegalStateException("reached the pack");
+        }, () -> null, node);
+        accepting.transform(mutable(faiss), null, ActionListener.wrap(r -> fail("no packs here"), e -> failure[0] = e));
+        assertEquals("with the libraries the engine passes, and the pack is looked up next", "reached the pack", failure[0].getMessage());
     }
 }

@@ -56,4 +56,26 @@ public class FieldMapRulesTests extends OpenSearchTestCase {
         List<String> problems = FieldMapRules.problems(map("a", "v", "b", "v", "c", "a"));
         assertEquals(problems.toString(), 2, problems.size());
     }
+
+    public void testMetadataTargetsAreRefused() {
+        for (String target : List.of("_id", "_index", "_routing", "_source", "_version", "_version_type", "_if_seq_no", "_if_primary_term", "_op_type", "_ingest", "_seq_no", "_ignored")) {
+            assertOneProblem(map("title", target), "target [" + target + "] of [title]", "metadata field [" + target + "]", "a field of the document");
+        }
+    }
+
+    public void testTargetsUnderMetadataAreRefused() {
+        assertOneProblem(map("title", "_ingest.vector"), "target [_ingest.vector]", "lies under the metadata field [_ingest]");
+        assertOneProblem(map("title", "_source.title_vector"), "target [_source.title_vector]", "under the metadata field [_source]", "[title_vector]");
+        assertOneProblem(map("title", "_id.v"), "[_id.v]", "[_id]");
+    }
+
+    public void testMetadataSourcesAreRefused() {
+        assertOneProblem(map("_id", "id_vector"), "source [_id]", "metadata field [_id]", "not text of the document");
+        assertOneProblem(map("_ingest.timestamp", "v"), "source [_ingest.timestamp]", "[_ingest]");
+        assertOneProblem(map("_source.title", "v"), "source [_source.title]", "name the document's field itself: [title]");
+    }
+
+    public void testFieldsThatOnlyLookLikeMetadataPass() {
+        assertEquals(List.of(), FieldMapRules.problems(map("id", "_id_vector", "title", "_vector", "source", "x._id", "_ingestion", "v2")));
+    }
 }
