@@ -11,6 +11,9 @@ import io.instructembed.ingest.InstructEmbeddingProcessorFactory;
 import io.instructembed.ingest.InstructTextProcessor;
 import io.instructembed.ingest.BulkUpdateEmbeddingFilter;
 import io.instructembed.writerule.WriteRuleFieldMapper;
+import io.instructembed.writerule.CheckedField;
+import io.instructembed.field.InstructTextWriteRule;
+import io.instructembed.ingest.PipelineWriteRule;
 import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
@@ -112,9 +115,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private final BulkUpdateEmbeddingFilter bulkUpdateFilter = new BulkUpdateEmbeddingFilter(
         () -> clusterService,
         () -> ingestService,
-        () -> threadPool,
-        instructTextMappings,
-        instructTextFactory
+        () -> threadPool
     );
     /** Set by the node before {@link #createComponents}. */
     private volatile CircuitBreaker breaker;
@@ -278,7 +279,18 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public Map<String, MetadataFieldMapper.TypeParser> getMetadataMappers() {
-        return Map.of(WriteRuleFieldMapper.NAME, WriteRuleFieldMapper.PARSER);
+        InstructTextWriteRule instructTextFields = new InstructTextWriteRule();
+        PipelineWriteRule pipelineTargets = new PipelineWriteRule(() -> ingestService);
+        return Map.of(WriteRuleFieldMapper.NAME, WriteRuleFieldMapper.parser(context -> {
+            List<CheckedField> fields = instructTextFields.fieldsOf(context);
+            List<CheckedField> targets = pipelineTargets.fieldsOf(context);
+            if (targets.isEmpty()) {
+                return fields;
+            }
+            List<CheckedField> all = new java.util.ArrayList<>(fields);
+            all.addAll(targets);
+            return all;
+        }));
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param chunking  null when chunking is off; else the chunking options as written ({} for the defaults)
  * @param vector    the k-NN options of the vector sub-field as written (never null)
  * @param skipExisting whether unchanged texts keep their stored vectors
+ * @param recordedPack the identity of the pack that writes its vectors, as its mapping records it
+ *                     ({@link WrittenBy}); null for fields mapped without one
  */
 public record InstructTextField(
     String path,
@@ -24,12 +26,17 @@ public record InstructTextField(
     String task,
     Map<String, Object> chunking,
     Map<String, Object> vector,
-    boolean skipExisting
+    boolean skipExisting,
+    String recordedPack
 ) {
     public static final String CONTENT_TYPE = "instruct_text";
     /** Suffix of the sibling object that holds a field's vectors. */
     public static final String SIBLING_SUFFIX = "_instruct";
     static final String CHUNKS = "chunks";
+
+    InstructTextField withRecordedPack(String identity) {
+        return new InstructTextField(path, modelId, task, chunking, vector, skipExisting, identity);
+    }
 
     public boolean chunked() {
         return chunking != null;

@@ -94,7 +94,12 @@ public final class InstructTextFields {
             }
             String path = prefix + entry.getKey();
             if (InstructTextField.CONTENT_TYPE.equals(definition.get("type"))) {
-                found.add(new Found(read(path, definition), entry.getKey(), properties, insideNested));
+                InstructTextField field = read(path, definition);
+                Map<String, String> record = WrittenBy.recordedIn(properties.get(entry.getKey() + InstructTextField.SIBLING_SUFFIX), field);
+                if (record != null && record.get(WrittenBy.PACK) != null) {
+                    field = field.withRecordedPack(record.get(WrittenBy.PACK));
+                }
+                found.add(new Found(field, entry.getKey(), properties, insideNested));
             } else if (definition.get("properties") != null) {
                 walk(asMap(definition.get("properties")), path + ".", insideNested || "nested".equals(definition.get("type")), found);
             }
@@ -125,7 +130,8 @@ public final class InstructTextFields {
             task == null ? null : task.toString(),
             chunkingOptions,
             vectorOptions == null ? Map.of() : new LinkedHashMap<>(vectorOptions),
-            skip == null || Boolean.parseBoolean(skip.toString())
+            skip == null || Boolean.parseBoolean(skip.toString()),
+            null
         );
     }
 

@@ -29,6 +29,21 @@ public final class WrittenBy {
         return record;
     }
 
+    /**
+     * Why this node must not write or query the field with its pack, or null when it may: the
+     * field's mapping records another identity of the pack (other weights, tokenizer, prompts or
+     * pooling under the same id), whose vectors would not be comparable with those stored.
+     */
+    public static String problem(InstructTextField field, ModelPack pack) {
+        if (field.recordedPack() == null || pack == null || pack.identity() == null || field.recordedPack().equals(pack.identity())) {
+            return null;
+        }
+        return "instruct_text field [" + field.path() + "] holds vectors of model [" + field.modelId() + "] with pack identity ["
+            + field.recordedPack() + "], but this node's pack [" + pack.id() + "] has identity [" + pack.identity()
+            + "] (its files or manifest differ), whose vectors would not match the stored ones: install the same pack files on every "
+            + "node, or re-embed the field with the new files by reindexing into a new index (_reindex)";
+    }
+
     /** The record in a sibling mapping that is being sent back (GET then PUT of a mapping), or null. */
     static Map<String, String> recordedIn(Object sibling, InstructTextField field) {
         if (sibling instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {

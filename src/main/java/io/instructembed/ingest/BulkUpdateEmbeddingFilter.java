@@ -1,7 +1,7 @@
 package io.instructembed.ingest;
 
-import io.instructembed.field.InstructTextField;
-import io.instructembed.field.InstructTextMappings;
+import io.instructembed.mapping.VectorFieldMappings;
+import io.instructembed.writerule.SourceValues;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.ActionRequest;
@@ -10,6 +10,7 @@ import org.opensearch.action.bulk.BulkAction;
 import org.opensearch.action.bulk.BulkItemResponse;
 import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.bulk.BulkResponse;
+import org.opensearch.action.index.IndexRequest;
 import org.opensearch.action.support.ActionFilter;
 import org.opensearch.action.support.ActionFilterChain;
 import org.opensearch.action.update.UpdateRequest;
@@ -17,18 +18,13 @@ import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.cluster.service.ClusterService;
-import org.opensearch.common.cache.Cache;
-import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.index.IndexSettings;
-import org.opensearch.ingest.ConditionalProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 import org.opensearch.ingest.IngestService;
-import org.opensearch.ingest.Pipeline;
-import org.opensearch.ingest.Processor;
 import org.opensearch.tasks.Task;
 import org.opensearch.threadpool.ThreadPool;
 
@@ -36,51 +32,42 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Embeds the partial documents of {@code _bulk} updates before they reach the shard. OpenSearch
- * runs ingest on a bulk update's upsert document only; the partial {@code doc} is merged into the
- * stored document on the shard, where nothing embeds, so a changed text would keep its old vectors
- * (and the shard's write rule would refuse it). Here each such {@code doc} goes through the same
- * embedders as an indexed document, in partial mode: the index's {@code instruct_text} fields and
- * the {@code instruct_embedding} processors of its default and final pipelines. A text in the
+ * Embeds, for the index's embedding pipelines, the partial documents of {@code _bulk} updates
+ * before they reach the shard. OpenSearch runs an index's default and final pipelines on a bulk
+ * update's upsert document only (and on its doc with {@code doc_as_upsert}); the partial
+ * {@code doc} is merged into the stored document on the shard, where nothing embeds, so a changed
+ * text would keep the vectors of the old one. Here each such {@code doc} goes through the
+ * {@code instruct_embedding} processors of those pipelines, in partial mode: a text in the
  * {@code doc} gets its vectors in the {@code doc}; a text set to null or blank nulls them; an
  * absent text leaves the stored ones, which are still its text's. A document that fails to embed
- * fails alone, as its item of the bulk response; the rest of the bulk goes on.
+ * fails alone, as its item of the bulk response; the rest of the bulk goes on. (instruct_text
+ * fields need none of this: OpenSearch runs system pipelines on partial docs.)
  *
- * <p>Not embedded here: updates with {@code doc_as_upsert} (OpenSearch runs ingest on their doc
- * already), scripted updates (their result exists only on the shard; the write rule refuses one
- * that changes an {@code instruct_text} text), and pipeline processors under an {@code if}
- * condition, which a partial document cannot answer.
+ * <p>A scripted upsert's upsert document also gets the fingerprint of no text for each target
+ * whose text it lacks, so that the write rule refuses a script that adds the text on the shard.
+ * Not embedded here: scripted updates (their result exists only on the shard, where the write rule
+ * refuses one that changes a fingerprinted text) and processors under an {@code if} condition,
+ * which a partial document cannot answer.
  */
 public final class BulkUpdateEmbeddingFilter implements ActionFilter {
     private static final Logger logger = LogManager.getLogger(BulkUpdateEmbeddingFilter.class);
-    private static final int MAX_CACHED_INDICES = 1024;
 
     private final Supplier<ClusterService> clusterService;
     private final Supplier<IngestService> ingestService;
     private final Supplier<ThreadPool> threadPool;
-    private final InstructTextMappings mappings;
-    private final InstructTextProcessorFactory instructText;
-    private final Cache<String, InstructTextProcessor> processors = CacheBuilder.<String, InstructTextProcessor>builder()
-        .setMaximumWeight(MAX_CACHED_INDICES)
-        .build();
 
     public BulkUpdateEmbeddingFilter(
         Supplier<ClusterService> clusterService,
         Supplier<IngestService> ingestService,
-        Supplier<ThreadPool> threadPool,
-        InstructTextMappings mappings,
-        InstructTextProcessorFactory instructText
+        Supplier<ThreadPool> threadPool
     ) {
         this.clusterService = clusterService;
         this.ingestService = ingestService;
         this.threadPool = threadPool;
-        this.mappings = mappings;
-        this.instructText = instructText;
     }
 
     @Override
@@ -106,7 +93,7 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
             chain.proceed(task, action, request, listener);
             return;
         }
-        // building an index's embedders may read a tokenizer: never on the thread that received the bulk
+        // reading mappings and sources, and the embedders' own reads: never on the thread that received the bulk
         threadPool.get().generic().execute(() -> embed(bulk, partials, failures -> {
             if (failures.isEmpty()) {
                 chain.proceed(task, action, request, listener);
@@ -122,15 +109,19 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
         Metadata metadata = clusterService.get().state().metadata();
         List<DocWriteRequest<?>> requests = bulk.requests();
         for (int i = 0; i < requests.size(); i++) {
-            if (requests.get(i) instanceof UpdateRequest update && update.doc() != null && update.script() == null
-                && update.docAsUpsert() == false) {
+            if (requests.get(i) instanceof UpdateRequest update && (embedsDoc(update) || update.scriptedUpsert())) {
                 IndexMetadata index = writeIndex(metadata, update.index());
-                if (index != null && (mappings.of(index).isEmpty() == false || pipelineEmbedders(index).isEmpty() == false)) {
+                if (index != null && pipelineEmbedders(index).isEmpty() == false) {
                     positions.add(i);
                 }
             }
         }
         return positions;
+    }
+
+    /** A partial doc that the shard merges without ingest. */
+    private static boolean embedsDoc(UpdateRequest update) {
+        return update.doc() != null && update.script() == null && update.docAsUpsert() == false;
     }
 
     private static IndexMetadata writeIndex(Metadata metadata, String name) {
@@ -143,22 +134,11 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
 
     /** The instruct_embedding processors of the index's default and final pipelines, in the order they run. */
     private List<InstructEmbeddingProcessor> pipelineEmbedders(IndexMetadata index) {
-        List<InstructEmbeddingProcessor> found = new ArrayList<>();
-        for (String id : List.of(IndexSettings.DEFAULT_PIPELINE.get(index.getSettings()), IndexSettings.FINAL_PIPELINE.get(index.getSettings()))) {
-            if (id == null || id.isEmpty() || IngestService.NOOP_PIPELINE_NAME.equals(id)) {
-                continue;
-            }
-            Pipeline pipeline = ingestService.get().getPipeline(id);
-            if (pipeline == null) {
-                continue;
-            }
-            for (Processor processor : pipeline.getCompoundProcessor().flattenProcessors()) {
-                if (processor instanceof InstructEmbeddingProcessor embedding && processor instanceof ConditionalProcessor == false) {
-                    found.add(embedding);
-                }
-            }
-        }
-        return found;
+        IngestService ingest = ingestService.get();
+        return PipelineWriteRule.embedders(
+            PipelineWriteRule.pipeline(ingest, IndexSettings.DEFAULT_PIPELINE.get(index.getSettings())),
+            PipelineWriteRule.pipeline(ingest, IndexSettings.FINAL_PIPELINE.get(index.getSettings()))
+        );
     }
 
     /** Embeds the partial docs, index by index; answers the positions that failed, with why. */
@@ -194,7 +174,17 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
             return;
         }
         IndexMetadata index = indices.get(names.get(next));
-        List<Integer> positions = byIndex.get(names.get(next));
+        List<InstructEmbeddingProcessor> embedders = pipelineEmbedders(index);
+        List<Integer> positions = new ArrayList<>();
+        for (int position : byIndex.get(names.get(next))) {
+            UpdateRequest update = (UpdateRequest) bulk.requests().get(position);
+            if (update.scriptedUpsert() && update.upsertRequest() != null) {
+                markNoText(update.upsertRequest(), embedders, VectorFieldMappings.of(clusterService.get(), index.getIndex().getName()));
+            }
+            if (embedsDoc(update)) {
+                positions.add(position);
+            }
+        }
         List<IngestDocumentWrapper> wrappers = new ArrayList<>(positions.size());
         for (int i = 0; i < positions.size(); i++) {
             UpdateRequest update = (UpdateRequest) bulk.requests().get(positions.get(i));
@@ -202,21 +192,7 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
             IngestDocument document = new IngestDocument(index.getIndex().getName(), update.id(), update.routing(), null, null, source);
             wrappers.add(new IngestDocumentWrapper(i, positions.get(i), document, null));
         }
-        List<FieldEmbedder> embedders = new ArrayList<>();
-        try {
-            List<InstructTextField> fields = mappings.of(index);
-            if (fields.isEmpty() == false) {
-                embedders.add(instructTextProcessor(index, fields)::batchExecute);
-            }
-        } catch (RuntimeException e) {
-            for (int position : positions) {
-                failures.put(position, e);
-            }
-            embedIndex(bulk, names, next + 1, indices, byIndex, failures, done);
-            return;
-        }
-        embedders.addAll(pipelineEmbedders(index));
-        runEmbedders(embedders, 0, wrappers, () -> {
+        runEmbedders(List.copyOf(embedders), 0, wrappers, () -> {
             for (IngestDocumentWrapper wrapper : wrappers) {
                 int position = positions.get(wrapper.getSlot());
                 if (wrapper.getException() != null) {
@@ -233,23 +209,31 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
         });
     }
 
-    private static void runEmbedders(List<FieldEmbedder> embedders, int next, List<IngestDocumentWrapper> wrappers, Runnable done) {
+    /** Gives a scripted upsert's document the fingerprint of no text for each fingerprinted target whose text it lacks. */
+    private static void markNoText(IndexRequest upsert, List<InstructEmbeddingProcessor> embedders, VectorFieldMappings targets) {
+        Map<String, Object> source = upsert.sourceAsMap();
+        boolean changed = false;
+        for (InstructEmbeddingProcessor embedder : embedders) {
+            for (Map.Entry<String, String> entry : embedder.fieldMap().entrySet()) {
+                String fingerprint = EmbeddingFingerprint.fieldFor(entry.getValue());
+                if (SourceValues.find(source, entry.getKey()).present() == false && targets.isMapped(fingerprint)) {
+                    SourceValues.remove(source, fingerprint);
+                    source.put(fingerprint, embedder.noTextFingerprint());
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            upsert.source(source, XContentType.JSON);
+        }
+    }
+
+    private static void runEmbedders(List<? extends FieldEmbedder> embedders, int next, List<IngestDocumentWrapper> wrappers, Runnable done) {
         if (next == embedders.size()) {
             done.run();
             return;
         }
         embedders.get(next).batchExecute(wrappers, true, result -> runEmbedders(embedders, next + 1, wrappers, done));
-    }
-
-    private InstructTextProcessor instructTextProcessor(IndexMetadata index, List<InstructTextField> fields) {
-        try {
-            return processors.computeIfAbsent(
-                index.getIndexUUID() + "/" + index.getMappingVersion(),
-                key -> instructText.forFields(null, fields)
-            );
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-        }
     }
 
     /**

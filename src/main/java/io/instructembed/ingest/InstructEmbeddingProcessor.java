@@ -172,9 +172,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                         throw new IllegalArgumentException(problem);
                     }
                 }
-                clearTargets(document, read, partial);
+                clearTargets(document, read, partial, targets);
                 if (fields.isEmpty() == false) {
-                    pending.add(new Pending(wrapper, fields));
+                    pending.add(new Pending(wrapper, fields, targets));
                 }
             } catch (RuntimeException e) {
                 fail(wrapper, e);
@@ -191,21 +191,49 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         }
     }
 
-    /** No vector outlives its text: targets of sources without text are nulled, those of absent sources removed. */
-    private void clearTargets(IngestDocument document, FieldTexts.Read read, boolean partial) {
+    /**
+     * No vector outlives its text: the targets of sources without text (null, blank) are nulled,
+     * with the fingerprint of no text where fingerprints are written (a partial document's null
+     * must override the stored ones when merged); those of absent sources are removed (from a
+     * partial document, that is only what the client sent there: the stored ones are still their
+     * text's), with any fingerprint but that of no text: a client's fingerprint must not pass for
+     * the stored vectors' own, and the fingerprint of no text (which a scripted upsert's document
+     * carries, see {@link BulkUpdateEmbeddingFilter}) lets the write rule see a text that a script
+     * adds on the shard.
+     */
+    private void clearTargets(IngestDocument document, FieldTexts.Read read, boolean partial, VectorFieldMappings targets) {
+        Map<String, Object> source = document.getSourceAndMetadata();
         for (String target : read.absentTargets()) {
-            SourceValues.remove(document.getSourceAndMetadata(), target);
-            SourceValues.remove(document.getSourceAndMetadata(), EmbeddingFingerprint.fieldFor(target));
-        }
-        for (String target : read.clearedTargets()) {
-            SourceValues.remove(document.getSourceAndMetadata(), target);
-            SourceValues.remove(document.getSourceAndMetadata(), EmbeddingFingerprint.fieldFor(target));
-            document.setFieldValue(target, null);
-            if (fingerprinted || partial) {
-                // a merge into the stored document must drop its fingerprint too; an unmapped field stays unwritten otherwise
-                document.setFieldValue(EmbeddingFingerprint.fieldFor(target), null);
+            SourceValues.remove(source, target);
+            String fingerprintField = EmbeddingFingerprint.fieldFor(target);
+            if (noTextFingerprint().equals(SourceValues.valueAt(source, fingerprintField)) == false) {
+                SourceValues.remove(source, fingerprintField);
             }
         }
+        for (String target : read.clearedTargets()) {
+            SourceValues.remove(source, target);
+            document.setFieldValue(target, null);
+            if (fingerprints(targets, target)) {
+                SourceValues.remove(source, EmbeddingFingerprint.fieldFor(target));
+                document.setFieldValue(EmbeddingFingerprint.fieldFor(target), noTextFingerprint());
+            } else if (partial == false) {
+                SourceValues.remove(source, EmbeddingFingerprint.fieldFor(target));
+            }
+        }
+    }
+
+    /** The fingerprint of no text: stored where a source is empty, so that a text added by a script on the shard is caught. */
+    String noTextFingerprint() {
+        return fingerprint.of(List.of(), false);
+    }
+
+    /**
+     * Whether a target's fingerprint is written: with skip_existing, for instruct_text fields, and
+     * wherever the index maps {@code <target>_fingerprint} (the write rule then checks the target).
+     * Elsewhere an unmapped fingerprint would be a new field, which a strict mapping refuses.
+     */
+    private boolean fingerprints(VectorFieldMappings targets, String target) {
+        return fingerprinted || targets.isMapped(EmbeddingFingerprint.fieldFor(target));
     }
 
     /**
@@ -478,7 +506,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             FieldTexts.Field field = document.fields.get(f);
             List<Piece> pieces = document.pieces.get(f);
             String fingerprintField = EmbeddingFingerprint.fieldFor(field.target());
-            if (fingerprinted) {
+            if (fingerprints(document.targets, field.target())) {
                 ingestDocument.setFieldValue(fingerprintField, fingerprint.of(field.texts(), field.array()));
             } else if (ingestDocument.hasField(fingerprintField)) {
                 // vectors written without a fingerprint must never pass for ones that have it
@@ -573,14 +601,17 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     private static final class Pending {
         final IngestDocumentWrapper wrapper;
         final List<FieldTexts.Field> fields;
+        /** The mapping of the document's index. */
+        final VectorFieldMappings targets;
         List<List<Piece>> pieces;
         /** skip_existing: each field's fingerprint, and its stored target value when that can be kept (else null). */
         List<String> fingerprints;
         List<Object> reused;
 
-        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields) {
+        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, VectorFieldMappings targets) {
             this.wrapper = wrapper;
             this.fields = fields;
+            this.targets = targets;
         }
 
         boolean reused(int field) {

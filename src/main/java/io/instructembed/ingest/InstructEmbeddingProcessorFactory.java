@@ -108,6 +108,11 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         );
     }
 
+    /** This node's pack of that id, or null. */
+    ModelPack pack(String modelId) {
+        return models.get().packs().get(modelId).orElse(null);
+    }
+
     /**
      * Reads the {@code chunking} object and resolves {@code max_tokens} against what the pack takes
      * after its document prompt, counted with the pack's tokenizer: the default filled in, a larger

@@ -56,13 +56,14 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
         BatchOfOne.run(document, this::subBatchExecute, handler);
     }
 
+    /**
+     * Whole documents, and also (OpenSearch runs system pipelines on them) the partial {@code doc}
+     * of {@code _bulk} updates, which the shard merges into the stored document. Both are safe: an
+     * absent text changes nothing, a text in the doc brings its vectors, a null or blank one nulls
+     * them, and a sibling object the client sent is dropped either way.
+     */
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        batchExecute(wrappers, false, handler);
-    }
-
-    /** Whole documents (ingest), or the partial documents of updates merged on the shard (see {@link FieldEmbedder}). */
-    public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getIngestDocument() != null) {
                 for (Field field : fields) {
@@ -70,15 +71,15 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
                 }
             }
         }
-        runFrom(0, wrappers, partial, handler);
+        runFrom(0, wrappers, handler);
     }
 
-    private void runFrom(int field, List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
+    private void runFrom(int field, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         if (field == fields.size()) {
             handler.accept(wrappers);
             return;
         }
         // each processor skips documents that already failed
-        fields.get(field).embedder().batchExecute(wrappers, partial, done -> runFrom(field + 1, wrappers, partial, handler));
+        fields.get(field).embedder().batchExecute(wrappers, false, done -> runFrom(field + 1, wrappers, handler));
     }
 }

@@ -2,6 +2,7 @@ package io.instructembed.ingest;
 
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextFields;
+import io.instructembed.field.WrittenBy;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.common.xcontent.XContentHelper;
@@ -61,6 +62,10 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
      * a new field: what this refuses (unknown model or task, bad chunking) is a 400 at mapping time.
      */
     public InstructEmbeddingProcessor embedderFor(InstructTextField field) {
+        String otherPack = WrittenBy.problem(field, embeddingFactory.pack(field.modelId()));
+        if (otherPack != null) {
+            throw new IllegalArgumentException(otherPack);
+        }
         Map<String, Object> config = new HashMap<>();
         config.put("model_id", field.modelId());
         config.put("field_map", new LinkedHashMap<>(Map.of(field.path(), field.target())));

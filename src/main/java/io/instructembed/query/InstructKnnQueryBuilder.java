@@ -1,6 +1,7 @@
 package io.instructembed.query;
 
 import io.instructembed.field.InstructTextField;
+import io.instructembed.field.WrittenBy;
 import io.instructembed.limits.TextLimits;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
@@ -364,6 +365,10 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                 "[" + NAME + "] [model_id] [" + modelId + "] differs from the model [" + field.modelId() + "] that embeds instruct_text field ["
                     + field.path() + "]; leave [model_id] out"
             );
+        }
+        String otherPack = WrittenBy.problem(field, models.packs().get(field.modelId()).orElse(null));
+        if (otherPack != null) {
+            throw new IllegalArgumentException("[" + NAME + "] " + otherPack);
         }
         return field.modelId();
     }

@@ -127,7 +127,8 @@ public final class QueryModelResolver {
                 }
             }
             if (found != null) {
-                String key = "model [" + found.modelId() + "]" + (found.chunked() ? " chunked" : " unchunked");
+                String key = "model [" + found.modelId() + "]" + (found.chunked() ? " chunked" : " unchunked")
+                    + (found.recordedPack() == null ? "" : " pack [" + found.recordedPack() + "]");
                 byKey.put(key, found);
                 indicesByField.computeIfAbsent(key, k -> new TreeSet<>()).add(index);
             } else {

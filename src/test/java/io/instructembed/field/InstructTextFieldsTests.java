@@ -68,7 +68,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
 
     @SuppressWarnings("unchecked")
     public void testSiblingMappingFromThePack() {
-        InstructTextField chunked = new InstructTextField("body", "m", null, Map.of(), Map.of(), true);
+        InstructTextField chunked = new InstructTextField("body", "m", null, Map.of(), Map.of(), true, null);
         Map<String, Object> sibling = InstructTextMappingTransformer.siblingMapping(chunked, 1792, Map.of(), "");
         Map<String, Object> properties = (Map<String, Object>) sibling.get("properties");
         assertEquals(List.of("chunks", "chunks_fingerprint"), List.copyOf(properties.keySet()));
@@ -79,7 +79,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         assertEquals(1792, vector.get("dimension"));
         assertEquals(Map.of("name", "hnsw", "engine", "lucene", "space_type", "cosinesimil"), vector.get("method"));
 
-        InstructTextField flat = new InstructTextField("body", "m", null, null, Map.of(), true);
+        InstructTextField flat = new InstructTextField("body", "m", null, null, Map.of(), true, null);
         Map<String, Object> flatProperties = (Map<String, Object>) InstructTextMappingTransformer.siblingMapping(flat, 384, Map.of(), "").get("properties");
         assertEquals(List.of("vector", "vector_fingerprint"), List.copyOf(flatProperties.keySet()));
     }

@@ -165,6 +165,12 @@ public class WritePathIT extends OpenSearchRestTestCase {
             c, "{\"update\":{\"_id\":\"" + id + "\"}}\n{\"doc\":" + partial(c, T2) + ",\"doc_as_upsert\":true}")),
         new Form("_bulk update doc_as_upsert null", Outcome.SUCCEEDS, true, (t, c, id) -> t.bulk(
             c, "{\"update\":{\"_id\":\"" + id + "\"}}\n{\"doc\":" + partial(c, null) + ",\"doc_as_upsert\":true}")),
+        new Form("_bulk update doc_as_upsert of another field", Outcome.SUCCEEDS, true, (t, c, id) -> t.bulk(
+            c, "{\"update\":{\"_id\":\"" + id + "\"}}\n{\"doc\":{\"n\":9},\"doc_as_upsert\":true}")),
+        new Form("_bulk scripted_upsert of a stored document", Outcome.SUCCEEDS_OR_REFUSED, true, (t, c, id) -> t.bulk(
+            c, "{\"update\":{\"_id\":\"" + id + "\"}}\n{\"scripted_upsert\":true,\"script\":" + setScriptCreatingParents(c) + ",\"upsert\":{}}")),
+        new Form("_update scripted_upsert of a stored document", Outcome.SUCCEEDS, true, (t, c, id) -> t.status(
+            "POST", "/" + c.index() + "/_update/" + id + "?refresh=true", "{\"scripted_upsert\":true,\"script\":" + setScriptCreatingParents(c) + ",\"upsert\":{}}")),
         new Form("_bulk update upsert of a new document", Outcome.SUCCEEDS, false, (t, c, id) -> t.bulk(
             c, "{\"update\":{\"_id\":\"" + id + "\"}}\n{\"doc\":{\"n\":4},\"upsert\":" + doc(c, T2) + "}")),
         new Form("_bulk update doc with upsert of a stored document", Outcome.SUCCEEDS, true, (t, c, id) -> t.bulk(
@@ -216,7 +222,8 @@ public class WritePathIT extends OpenSearchRestTestCase {
         if (dot < 0) {
             return Json.quote(leaf) + ":" + vectors + "," + Json.quote(leaf + "_fingerprint") + ":" + fingerprint;
         }
-        return nest(vectorsPath.substring(0, dot), value);
+        // the object's path as one dotted key: a document may not repeat a key, and the text may share the first step
+        return Json.quote(vectorsPath.substring(0, dot)) + ":" + value;
     }
 
     private Response perform(String method, String path, String json) throws IOException {
