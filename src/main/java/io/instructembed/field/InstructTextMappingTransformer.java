@@ -95,7 +95,7 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         int dimensions = pack.manifest().dimensions();
         try {
             // what the system ingest processor will build for this field: unknown task, bad chunking are refused here
-            embedders.get().embedderFor(field);
+            embedders.get().embedderFor(field.withRecordedPack(null));  // the configuration; which files wrote the vectors is checked on writes
         } catch (RuntimeException e) {
             throw new MapperParsingException(where + e.getMessage());
         }

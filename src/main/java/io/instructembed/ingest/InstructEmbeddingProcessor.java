@@ -27,6 +27,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -69,6 +71,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     /** Whether the fingerprint is written beside the vectors: with skip_existing, and always for instruct_text fields (their write rule reads it). */
     private final boolean fingerprinted;
     private final EmbeddingFingerprint fingerprint;
+    /** Pipelines only: the model that writes each target is recorded and kept to (instruct_text fields record theirs in the mapping). */
+    private final TargetRecorder targetRecorder;
     private final Supplier<Client> client;
 
     InstructEmbeddingProcessor(
@@ -83,7 +87,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         ChunkingOptions chunking,
         Supplier<Integer> maxChunksPerDocument,
         boolean skipExisting,
-        boolean fingerprinted,
+        boolean instructTextField,
+        String packIdentity,
         EmbeddingFingerprint fingerprint,
         Supplier<Client> client,
         EmbeddingService models,
@@ -101,7 +106,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         this.chunking = chunking;
         this.maxChunksPerDocument = maxChunksPerDocument;
         this.skipExisting = skipExisting;
-        this.fingerprinted = skipExisting || fingerprinted;
+        this.fingerprinted = skipExisting || instructTextField;
+        this.targetRecorder = instructTextField ? null : new TargetRecorder(modelId, packIdentity, client, clusterService);
         this.fingerprint = fingerprint;
         this.client = client;
     }
@@ -174,7 +180,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 }
                 clearTargets(document, read, partial, targets);
                 if (fields.isEmpty() == false) {
-                    pending.add(new Pending(wrapper, fields, targets));
+                    pending.add(new Pending(wrapper, fields, String.valueOf(index), targets));
                 }
             } catch (RuntimeException e) {
                 fail(wrapper, e);
@@ -184,6 +190,38 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             handler.accept(wrappers);
             return;
         }
+        if (targetRecorder == null) {
+            embedOrReuse(pending, wrappers, handler);
+            return;
+        }
+        Map<String, Set<String>> written = new HashMap<>();
+        for (Pending document : pending) {
+            for (FieldTexts.Field field : document.fields) {
+                written.computeIfAbsent(document.index, i -> new TreeSet<>()).add(field.target());
+            }
+        }
+        targetRecorder.check(mappings, written, problems -> {
+            List<Pending> allowed = new ArrayList<>(pending.size());
+            for (Pending document : pending) {
+                String problem = null;
+                for (FieldTexts.Field field : document.fields) {
+                    problem = problem != null ? problem : problems.get(document.index + '\u0000' + field.target());
+                }
+                if (problem == null) {
+                    allowed.add(document);
+                } else {
+                    fail(document.wrapper, new IllegalArgumentException(problem));
+                }
+            }
+            if (allowed.isEmpty()) {
+                handler.accept(wrappers);
+            } else {
+                embedOrReuse(allowed, wrappers, handler);
+            }
+        });
+    }
+
+    private void embedOrReuse(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         if (skipExisting) {
             reuseStoredVectors(pending, () -> embedPending(pending, wrappers, handler));
         } else {
@@ -601,6 +639,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     private static final class Pending {
         final IngestDocumentWrapper wrapper;
         final List<FieldTexts.Field> fields;
+        final String index;
         /** The mapping of the document's index. */
         final VectorFieldMappings targets;
         List<List<Piece>> pieces;
@@ -608,9 +647,10 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         List<String> fingerprints;
         List<Object> reused;
 
-        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, VectorFieldMappings targets) {
+        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, String index, VectorFieldMappings targets) {
             this.wrapper = wrapper;
             this.fields = fields;
+            this.index = index;
             this.targets = targets;
         }
 

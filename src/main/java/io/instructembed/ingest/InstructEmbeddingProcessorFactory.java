@@ -101,6 +101,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
             skipExisting,
             fingerprinted,
+            pack.identity(),
             new EmbeddingFingerprint(manifest, task, chunking),
             client,
             service,

@@ -22,24 +22,46 @@ public final class VectorFieldMappings {
     /** Whether dynamic mapping can only guess the target's type: the index exists and has no dynamic templates. */
     private final boolean unmappedIsGuessed;
 
-    private VectorFieldMappings(Map<String, Object> properties, boolean unmappedIsGuessed) {
+    /** The mapping's {@code _meta}, where the models that wrote pipeline targets are recorded ({@link TargetRecords}). */
+    private final Map<String, Object> meta;
+
+    private VectorFieldMappings(Map<String, Object> properties, boolean unmappedIsGuessed, Map<String, Object> meta) {
         this.properties = properties;
         this.unmappedIsGuessed = unmappedIsGuessed;
+        this.meta = meta;
+    }
+
+    /** Whether the index exists (else its mapping is not known yet). */
+    public boolean exists() {
+        return properties != null;
+    }
+
+    public Map<String, Object> meta() {
+        return meta;
+    }
+
+    /** What the mapping records as the writer of {@code target}, or null. */
+    public TargetRecords.Written recorded(String target) {
+        return TargetRecords.of(meta, target);
     }
 
     public static VectorFieldMappings of(ClusterService clusterService, String index) {
         IndexMetadata metadata = index == null ? null : clusterService.state().metadata().index(index);
         if (metadata == null) {
             // not created yet (or a _simulate): its templates decide its mapping, which we cannot see here
-            return new VectorFieldMappings(null, false);
+            return new VectorFieldMappings(null, false, null);
         }
         MappingMetadata mapping = metadata.mapping();
         Map<String, Object> source = mapping == null ? Map.of() : mapping.sourceAsMap();
-        return new VectorFieldMappings(asMap(source.get("properties")), source.get("dynamic_templates") == null);
+        return new VectorFieldMappings(
+            asMap(source.get("properties")) == null ? Map.of() : asMap(source.get("properties")),
+            source.get("dynamic_templates") == null,
+            asMap(source.get("_meta"))
+        );
     }
 
     public static VectorFieldMappings fromMapping(Map<String, Object> mappingSource) {
-        return new VectorFieldMappings(asMap(mappingSource.get("properties")), false);
+        return new VectorFieldMappings(asMap(mappingSource.get("properties")), false, asMap(mappingSource.get("_meta")));
     }
 
     /**

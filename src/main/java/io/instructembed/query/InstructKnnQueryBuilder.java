@@ -7,6 +7,7 @@ import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
+import io.instructembed.pack.ModelPack;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.join.ScoreMode;
 import org.apache.lucene.util.SetOnce;
@@ -261,7 +262,14 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (model == null) {
             return new MatchNoneQueryBuilder();  // ignore_unmapped, and no searched index maps the field
         }
-        boolean nested = checkField(context, model, service.usablePack(model).manifest().dimensions());
+        ModelPack pack = service.usablePack(model);
+        if (textField == null && searched != null) {
+            String otherModel = resolver.recordedOtherwise(searched, fieldName, model, pack.identity());
+            if (otherModel != null) {
+                throw new IllegalArgumentException(otherModel);
+            }
+        }
+        boolean nested = checkField(context, model, pack.manifest().dimensions());
         if (innerHits != null && nested == false) {
             throw new IllegalArgumentException(
                 "[" + NAME + "] [inner_hits] applies to a nested field of chunks or texts (mapped as nested, with a [vector] knn_vector), not to ["

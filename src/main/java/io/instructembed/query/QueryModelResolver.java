@@ -3,6 +3,7 @@ package io.instructembed.query;
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextMappings;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
+import io.instructembed.mapping.TargetRecords;
 import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.action.IndicesRequest;
 import org.opensearch.cluster.ClusterState;
@@ -29,6 +30,11 @@ public final class QueryModelResolver {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexNameResolver;
     private final InstructTextMappings mappings;
+    /** Each index mapping's {@code _meta}, by index UUID and mapping version; bounded, so deleted indices fall out. */
+    private final org.opensearch.common.cache.Cache<String, Map<String, Object>> metas = org.opensearch.common.cache.CacheBuilder
+        .<String, Map<String, Object>>builder()
+        .setMaximumWeight(4096)
+        .build();
 
     public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver) {
         this(clusterService, indexNameResolver, new InstructTextMappings());
@@ -39,6 +45,48 @@ public final class QueryModelResolver {
         this.clusterService = clusterService;
         this.indexNameResolver = indexNameResolver;
         this.mappings = mappings;
+    }
+
+    /**
+     * Why {@code model} (with pack identity {@code pack}) must not query {@code field} in the
+     * indices, or null: an index mapping records another model (or other files) as the writer of
+     * the pipeline target the field belongs to ({@link TargetRecords}).
+     */
+    public String recordedOtherwise(String[] indices, String field, String model, String pack) {
+        ClusterState state = state();
+        for (String index : indices) {
+            IndexMetadata metadata = state.metadata().index(index);
+            if (metadata == null) {
+                continue;
+            }
+            Map<String, Object> meta = metaOf(metadata);
+            String target = field.endsWith("." + VectorFieldMappings.ARRAY_VECTOR)
+                && TargetRecords.of(meta, field) == null
+                ? field.substring(0, field.length() - VectorFieldMappings.ARRAY_VECTOR.length() - 1)
+                : field;
+            String problem = TargetRecords.problem(index, target, TargetRecords.of(meta, target), model, pack);
+            if (problem != null) {
+                return "[instruct_knn] " + problem;
+            }
+        }
+        return null;
+    }
+
+    /** The mapping's {@code _meta}, read once per mapping version. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> metaOf(IndexMetadata metadata) {
+        MappingMetadata mapping = metadata.mapping();
+        if (mapping == null) {
+            return Map.of();
+        }
+        try {
+            return metas.computeIfAbsent(metadata.getIndexUUID() + "/" + metadata.getMappingVersion(), key -> {
+                Object meta = mapping.sourceAsMap().get("_meta");
+                return meta instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+            });
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("reading the mapping of index [" + metadata.getIndex().getName() + "]", e.getCause());
+        }
     }
 
     public ClusterService clusterService() {

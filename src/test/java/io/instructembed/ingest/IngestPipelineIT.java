@@ -340,7 +340,8 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
         assertEquals(response.toString(), false, response.get("errors"));
         for (String id : List.of("empty", "blank", "stale")) {
             Map<String, Object> source = source("it-blank", id);
-            assertFalse(id + ": " + source.keySet(), source.containsKey("vec"));
+            // no vector: null, which also clears a stored one when the document is a partial update merged on the shard
+            assertNull(id + ": " + source, source.get("vec"));
             assertEquals(1, ((List<?>) source.get("paragraph_vectors")).size());
         }
         Map<String, Object> array = source("it-blank", "array");

@@ -382,4 +382,87 @@ public class WritePathIT extends OpenSearchRestTestCase {
         logger.info("write rule matrix: {} cases, refused with a 4xx: {}", cases, refused);
         assertTrue(failures.size() + " of " + cases + " cases break the write rule:\n" + String.join("\n", failures), failures.isEmpty());
     }
+
+    /**
+     * One field, one model: a field whose mapping records another identity of its pack (as when
+     * the index was mapped on a node whose bge files differ from this node's) is neither written
+     * nor queried here, with a 400 naming both identities; the node's own identity is recorded
+     * when a mapping is made, and a mapping sent back (GET, then PUT) keeps the record it has.
+     */
+    @SuppressWarnings("unchecked")
+    public void testAFieldRecordedByOtherPackFilesRefusesWritesAndQueries() throws IOException {
+        perform("PUT", "/wp-own", "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"body\":" + TEXT_FIELD + "}}}}");
+        Map<String, Object> mapping = entityAsMap(perform("GET", "/wp-own/_mapping", null));
+        Map<String, Object> properties = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) mapping.get("wp-own")).get("mappings")).get("properties");
+        Map<String, Object> fingerprint = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) properties.get("body_instruct")).get("properties"))
+            .get("chunks_fingerprint");
+        Map<String, Object> meta = (Map<String, Object>) fingerprint.get("meta");
+        assertEquals(MODEL, meta.get("instruct_embed.model"));
+        String identity = (String) meta.get("instruct_embed.pack");
+        assertEquals(22, identity.length());
+
+        String other = "OtherFilesOtherVectors";
+        String recorded = "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"body\":" + TEXT_FIELD
+            + "},\"body_instruct\":{\"properties\":{\"chunks\":{\"type\":\"nested\"},\"chunks_fingerprint\":{\"type\":\"keyword\","
+            + "\"meta\":{\"instruct_embed.model\":\"" + MODEL + "\",\"instruct_embed.pack\":\"" + other + "\"}}}}}}}";
+        perform("PUT", "/wp-other", recorded);
+        ResponseException write = expectThrows(ResponseException.class, () -> perform("PUT", "/wp-other/_doc/1?refresh=true", "{\"body\":\"" + T1 + "\"}"));
+        assertEquals(400, write.getResponse().getStatusLine().getStatusCode());
+        String body = write.getMessage();
+        assertTrue(body, body.contains(other) && body.contains(identity) && body.contains("_reindex"));
+        // a document without text is no vector of anyone's: it is written
+        assertEquals(201, status("PUT", "/wp-other/_doc/2?refresh=true", "{\"other\":1}"));
+        ResponseException query = expectThrows(ResponseException.class, () -> perform(
+            "POST", "/wp-other/_search", "{\"query\":{\"instruct_knn\":{\"body\":{\"query_text\":\"cells\",\"k\":1}}}}"
+        ));
+        assertEquals(400, query.getResponse().getStatusLine().getStatusCode());
+        String queryBody = query.getMessage();
+        assertTrue(queryBody, queryBody.contains(other));
+        // the index of this node's own identity and the other one cannot be searched with one query vector
+        ResponseException both = expectThrows(ResponseException.class, () -> perform(
+            "POST", "/wp-own,wp-other/_search", "{\"query\":{\"instruct_knn\":{\"body\":{\"query_text\":\"cells\",\"k\":1}}}}"
+        ));
+        assertEquals(400, both.getResponse().getStatusLine().getStatusCode());
+    }
+
+    /**
+     * One field, one model, for pipelines: the first write records in the index mapping's _meta
+     * which model (and pack files) wrote the target; a pipeline redefined in place with another
+     * 384-d model then fails its writes with a 400 naming both, and a query embedded with the new
+     * model is a 400 too, until the index is re-embedded into a new one with _reindex.
+     */
+    @SuppressWarnings("unchecked")
+    public void testAPipelineRedefinedWithAnotherModelOfTheSameDimensionIsRefused() throws IOException {
+        String pipeline = "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"%s\",\"field_map\":{\"text\":\"vec\"}}}]}";
+        perform("PUT", "/_ingest/pipeline/wp-redefined", String.format(java.util.Locale.ROOT, pipeline, MODEL));
+        perform("PUT", "/wp-redefined", "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"wp-redefined\"},"
+            + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},\"vec\":" + KNN + "}}}");
+        perform("PUT", "/wp-redefined/_doc/1?refresh=true", "{\"text\":\"" + T1 + "\"}");
+        Map<String, Object> mapping = (Map<String, Object>) ((Map<String, Object>) entityAsMap(perform("GET", "/wp-redefined/_mapping", null))
+            .get("wp-redefined")).get("mappings");
+        Map<String, Object> recorded = (Map<String, Object>) SourceValues.valueAt(mapping, "_meta.instruct_embed.targets.vec");
+        assertEquals(mapping.toString(), MODEL, recorded.get("model_id"));
+        assertNotNull(recorded.get("pack"));
+        // the same model keeps writing
+        assertEquals(201, status("PUT", "/wp-redefined/_doc/2?refresh=true", "{\"text\":\"" + T2 + "\"}"));
+
+        String int8 = MODEL + "-int8";
+        perform("PUT", "/_ingest/pipeline/wp-redefined", String.format(java.util.Locale.ROOT, pipeline, int8));
+        ResponseException write = expectThrows(ResponseException.class, () -> perform("PUT", "/wp-redefined/_doc/3?refresh=true", "{\"text\":\"" + T2 + "\"}"));
+        assertEquals(400, write.getResponse().getStatusLine().getStatusCode());
+        assertTrue(write.getMessage(), write.getMessage().contains("[" + MODEL + "]") && write.getMessage().contains("[" + int8 + "]")
+            && write.getMessage().contains("_reindex"));
+        ResponseException query = expectThrows(ResponseException.class, () -> perform(
+            "POST", "/wp-redefined/_search", "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"cells\",\"k\":1}}}}"
+        ));
+        assertEquals(400, query.getResponse().getStatusLine().getStatusCode());
+        assertTrue(query.getMessage(), query.getMessage().contains(int8));
+        // the model that wrote the field still queries it
+        Map<String, Object> hits = entityAsMap(perform(
+            "POST", "/wp-redefined/_search", "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"cells\",\"k\":2,\"model_id\":\"" + MODEL + "\"}}}}"
+        ));
+        assertEquals(2, ((List<?>) SourceValues.valueAt(hits, "hits.hits")).size());
+        // a document without the text writes no vector, and passes
+        assertEquals(201, status("PUT", "/wp-redefined/_doc/4?refresh=true", "{\"other\":1}"));
+    }
 }
