@@ -3,6 +3,7 @@ package io.instructembed.load;
 import io.instructembed.support.NodeCalls;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
@@ -176,6 +177,12 @@ public class BulkFlowControlIT extends OpenSearchRestTestCase {
         assertEquals(21, count(index));
         Response root = client().performRequest(new Request("GET", "/"));
         assertEquals(200, root.getStatusLine().getStatusCode());
+    }
+
+    /** One bulk of 5,000 documents is one request: on a busy 2-core machine it may take longer than the default 60 s. */
+    @Override
+    protected Settings restClientSettings() {
+        return Settings.builder().put(super.restClientSettings()).put(CLIENT_SOCKET_TIMEOUT, "5m").build();
     }
 
     @Override
