@@ -9,6 +9,7 @@ import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
 import io.instructembed.settings.InstructEmbedSettings;
 import io.instructembed.writerule.SourceValues;
+import io.instructembed.writerule.TextDigest;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.get.MultiGetItemResponse;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -42,17 +42,20 @@ import java.util.function.Supplier;
  * whole, and the target gets one {@code {text, offsets, vector}} object per chunk. With
  * {@code skip_existing}, fields whose stored fingerprint shows the same model, prompt, chunking and
  * text keep their stored vectors. Runs asynchronously, and a bulk becomes a few model calls rather
- * than one per document: every text (or chunk) of the batch goes to the model service together,
- * which cuts them into length-sorted inference batches. A bad document fails alone, with a reason
- * naming the field.
+ * than one per document: the batch's texts (or chunks) go to the model service in calls of a few
+ * hundred, which it cuts into length-sorted inference batches. A {@link CallWindow} keeps at most
+ * half of the model's queue in flight for one batch, so a bulk on an idle node is never refused
+ * (429) by its own size. A batch with nothing to embed (every field reused or blank) makes no model
+ * call. A bad document fails alone, with a reason naming the field.
  */
 public final class InstructEmbeddingProcessor extends AbstractProcessor implements FieldEmbedder {
     public static final String TYPE = "instruct_embedding";
     private static final Logger logger = LogManager.getLogger(InstructEmbeddingProcessor.class);
 
     /**
-     * Texts per model-service call. A big bulk is split into several calls, so that other work
-     * queued on the inference pool (queries, smaller bulks) gets a turn between them.
+     * Texts per model-service call, at most (less when the batch's share of the queue is smaller).
+     * A big bulk is split into several calls, so that other work queued on the inference pool
+     * (queries, smaller bulks) gets a turn between them. A document's texts stay in one call.
      */
     static final int MAX_TEXTS_PER_CALL = 256;
 
@@ -153,7 +156,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
         List<Pending> pending = new ArrayList<>(wrappers.size());
         Map<String, VectorFieldMappings> mappings = new HashMap<>();
-        TextLimits limits = chunking == null ? null : TextLimits.current(clusterService.getClusterSettings());
+        TextLimits limits = TextLimits.current(clusterService.getClusterSettings());
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getException() != null || wrapper.getIngestDocument() == null) {
                 continue;
@@ -164,6 +167,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 List<FieldTexts.Field> fields = read.fields();
                 if (chunking == null) {
                     fields = BlankTexts.drop(fields);
+                    checkTextCount(fields, limits);
                 } else {
                     checkChunkedChars(fields, limits);
                 }
@@ -331,31 +335,43 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     }
 
     private void embedPending(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        // One count for the chain of chunking calls (or the plain path), one per embedding call.
-        AtomicInteger open = new AtomicInteger(1);
-        Runnable done = () -> {
-            if (open.decrementAndGet() == 0) {
-                handler.accept(wrappers);
-            }
-        };
+        // the share is read at each start (the queue setting is dynamic); the call size once per batch
+        CallWindow window = new CallWindow(this::queueShare, () -> handler.accept(wrappers));
+        int callTexts = Math.min(MAX_TEXTS_PER_CALL, queueShare());
         if (chunking == null) {
             for (Pending document : pending) {
                 document.pieces = Piece.whole(document);
             }
-            embedAll(pending, open, done);
-            done.run();
+            embedAll(pending, window, callTexts);
         } else {
             List<Pending> toChunk = new ArrayList<>(pending.size());
             for (Pending document : pending) {
-                if (document.sourceTextCount() == 0) {
-                    document.pieces = Piece.whole(document);  // every field reused: nothing to chunk
+                if (document.textsToChunk().isEmpty()) {
+                    document.pieces = Piece.chunks(document, List.of());  // every field reused or blank: nothing to chunk
                     write(document, List.of());
                 } else {
                     toChunk.add(document);
                 }
             }
-            chunkThenEmbed(splitIntoCalls(toChunk, Pending::sourceTextCount), 0, open, done);
+            chunkFrom(splitIntoCalls(toChunk, document -> document.textsToChunk().size(), callTexts), 0, window, callTexts);
         }
+        window.close();
+    }
+
+    /** The texts one batch may keep in the model's queue at once: see {@link CallWindow#shareOfQueue}. */
+    private int queueShare() {
+        return CallWindow.shareOfQueue(clusterService.getClusterSettings().get(InstructEmbedSettings.QUEUE_MAX_TEXTS));
+    }
+
+    /** Texts embedded whole: one document may give at most so many, all its fields together. */
+    private static void checkTextCount(List<FieldTexts.Field> fields, TextLimits limits) {
+        int texts = 0;
+        StringBuilder names = new StringBuilder();
+        for (FieldTexts.Field field : fields) {
+            texts += field.texts().size();
+            names.append(names.isEmpty() ? "" : ", ").append("field [").append(field.source()).append("]: ").append(field.texts().size());
+        }
+        limits.checkDocumentTexts(texts, names.toString());
     }
 
     /** Chunking tokenises whole texts: a document's texts to chunk are bounded before any of them is tokenised. */
@@ -379,29 +395,24 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     }
 
     /**
-     * Chunks one group of documents, then starts their embedding and chunks the next group: one
-     * bulk never holds more than one inference thread for tokenising, and inference of a group
-     * overlaps the chunking of the next.
+     * Chunks one group of documents in the window, then adds their embedding calls and the chunking
+     * of the next group: chunk calls run one after another (one bulk never holds more than one
+     * inference thread for tokenising), and inference of a group overlaps the chunking of the next.
      */
-    private void chunkThenEmbed(List<List<Pending>> groups, int next, AtomicInteger open, Runnable done) {
+    private void chunkFrom(List<List<Pending>> groups, int next, CallWindow window, int callTexts) {
         if (next == groups.size()) {
-            done.run();
             return;
         }
         List<Pending> group = groups.get(next);
         List<String> texts = new ArrayList<>();
         for (Pending document : group) {
-            for (int f = 0; f < document.fields.size(); f++) {
-                if (document.reused(f) == false) {
-                    texts.addAll(document.fields.get(f).texts());
-                }
-            }
+            texts.addAll(document.textsToChunk());
         }
-        models.chunk(new EmbeddingService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
+        window.add(texts.size(), done -> models.chunk(new EmbeddingService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
             List<Pending> accepted = new ArrayList<>(group.size());
             int nextText = 0;
             for (Pending document : group) {
-                int count = document.sourceTextCount();
+                int count = document.textsToChunk().size();
                 try {
                     document.pieces = Piece.chunks(document, chunks.subList(nextText, nextText + count));
                     checkChunkLimit(document);
@@ -411,8 +422,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 }
                 nextText += count;
             }
-            embedAll(accepted, open, done);
-            chunkThenEmbed(groups, next + 1, open, done);
+            embedAll(accepted, window, callTexts);
+            chunkFrom(groups, next + 1, window, callTexts);
+            done.run();
         }, e -> {
             for (int i = next; i < groups.size(); i++) {
                 for (Pending document : groups.get(i)) {
@@ -420,7 +432,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 }
             }
             done.run();
-        }));
+        })));
     }
 
     private void checkChunkLimit(Pending document) {
@@ -441,8 +453,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         );
     }
 
-    /** Embeds the documents' pieces in calls of at most {@link #MAX_TEXTS_PER_CALL} texts. */
-    private void embedAll(List<Pending> documents, AtomicInteger open, Runnable done) {
+    /** Embeds the documents' pieces in calls of at most {@code callTexts} texts (one document's pieces stay together), added to the window. */
+    private void embedAll(List<Pending> documents, CallWindow window, int callTexts) {
         List<Pending> toEmbed = new ArrayList<>(documents.size());
         for (Pending document : documents) {
             if (document.pieceCount() == 0) {
@@ -451,22 +463,23 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 toEmbed.add(document);
             }
         }
-        if (toEmbed.isEmpty()) {
-            return;
-        }
-        for (List<Pending> call : splitIntoCalls(toEmbed, Pending::pieceCount)) {
-            open.incrementAndGet();
-            embed(call, done);
+        for (List<Pending> call : splitIntoCalls(toEmbed, Pending::pieceCount, callTexts)) {
+            int texts = 0;
+            for (Pending document : call) {
+                texts += document.pieceCount();
+            }
+            window.add(texts, done -> embed(call, done));
         }
     }
 
-    private static List<List<Pending>> splitIntoCalls(List<Pending> pending, java.util.function.ToIntFunction<Pending> size) {
-        List<List<Pending>> calls = new ArrayList<>();
-        List<Pending> current = new ArrayList<>();
+    /** Consecutive documents in calls of at most {@code maxTexts} texts (a larger document alone); no call for no documents. */
+    static <T> List<List<T>> splitIntoCalls(List<T> documents, java.util.function.ToIntFunction<T> size, int maxTexts) {
+        List<List<T>> calls = new ArrayList<>();
+        List<T> current = new ArrayList<>();
         int texts = 0;
-        for (Pending document : pending) {
+        for (T document : documents) {
             int count = size.applyAsInt(document);
-            if (current.isEmpty() == false && texts + count > MAX_TEXTS_PER_CALL) {
+            if (current.isEmpty() == false && texts + count > maxTexts) {
                 calls.add(current);
                 current = new ArrayList<>();
                 texts = 0;
@@ -474,7 +487,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             current.add(document);
             texts += count;
         }
-        calls.add(current);
+        if (current.isEmpty() == false) {
+            calls.add(current);
+        }
         return calls;
     }
 
@@ -612,7 +627,11 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             return pieces;
         }
 
-        /** Each field's chunks, in order; the chunks of an array's texts follow one another, offsets within their text. */
+        /**
+         * Each field's chunks, in order; the chunks of an array's texts follow one another, offsets
+         * within their text. {@code chunksPerText} holds the chunks of {@link Pending#textsToChunk()};
+         * a blank text has none (it is not sent to be chunked).
+         */
         static List<List<Piece>> chunks(Pending document, List<List<TextChunker.Chunk>> chunksPerText) {
             List<List<Piece>> pieces = new ArrayList<>(document.fields.size());
             int next = 0;
@@ -624,6 +643,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                     continue;
                 }
                 for (String text : field.texts()) {
+                    if (TextDigest.blank(text)) {
+                        continue;
+                    }
                     for (TextChunker.Chunk chunk : chunksPerText.get(next)) {
                         fieldPieces.add(new Piece(chunk.text(text), new int[] { chunk.start(), chunk.end() }));
                     }
@@ -669,15 +691,22 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             }
         }
 
-        /** Source texts still to embed (those of fields whose vectors are not reused). */
-        int sourceTextCount() {
-            int count = 0;
+        /**
+         * Source texts to cut into chunks: those of fields whose vectors are not reused, less blank
+         * ones (they give no chunk; asking the model would only load it for nothing).
+         */
+        List<String> textsToChunk() {
+            List<String> texts = new ArrayList<>();
             for (int f = 0; f < fields.size(); f++) {
                 if (reused(f) == false) {
-                    count += fields.get(f).texts().size();
+                    for (String text : fields.get(f).texts()) {
+                        if (TextDigest.blank(text) == false) {
+                            texts.add(text);
+                        }
+                    }
                 }
             }
-            return count;
+            return texts;
         }
 
         int pieceCount() {

@@ -9,13 +9,14 @@ import java.util.List;
  * The text limits in force (dynamic cluster settings, read once per call), and the checks that
  * apply them. Every refusal is a 400 that names the field, the size and the setting to raise.
  */
-public record TextLimits(int maxTextChars, int maxRequestChars, int maxDocumentChars) {
+public record TextLimits(int maxTextChars, int maxRequestChars, int maxDocumentChars, int maxTextsPerDocument) {
 
     public static TextLimits current(ClusterSettings settings) {
         return new TextLimits(
             settings.get(InstructEmbedSettings.MAX_TEXT_CHARS),
             settings.get(InstructEmbedSettings.MAX_REQUEST_CHARS),
-            settings.get(InstructEmbedSettings.MAX_DOCUMENT_CHARS)
+            settings.get(InstructEmbedSettings.MAX_DOCUMENT_CHARS),
+            settings.get(InstructEmbedSettings.MAX_TEXTS_PER_DOCUMENT)
         );
     }
 
@@ -63,6 +64,16 @@ public record TextLimits(int maxTextChars, int maxRequestChars, int maxDocumentC
             throw new IllegalArgumentException(
                 "the document gives " + chars + " characters to chunk (" + fields + "), over the limit of " + maxDocumentChars
                     + " per document (" + InstructEmbedSettings.MAX_DOCUMENT_CHARS.getKey() + ")"
+            );
+        }
+    }
+
+    /** The texts one document gives to be embedded whole (not chunked), counted together; {@code fields} names them. */
+    public void checkDocumentTexts(int texts, String fields) {
+        if (texts > maxTextsPerDocument) {
+            throw new IllegalArgumentException(
+                "the document gives " + texts + " texts to embed (" + fields + "), over the limit of " + maxTextsPerDocument
+                    + " per document (" + InstructEmbedSettings.MAX_TEXTS_PER_DOCUMENT.getKey() + "); raise the limit or split the document"
             );
         }
     }

@@ -185,6 +185,22 @@ public final class InstructEmbedSettings {
         Property.Dynamic
     );
 
+    /**
+     * Texts one document may give to be embedded whole (all its fields together, an array's
+     * entries each counting one), without chunking. A document's texts go to the model in one call
+     * and cannot be spread over several, so this bounds the inference one document may cost (on a
+     * 2-core CPU, 2,000 short texts are about 11 s). One over it fails alone (400). With chunking,
+     * {@link #CHUNKING_MAX_CHUNKS} bounds the chunks instead. Dynamic.
+     */
+    public static final Setting<Integer> MAX_TEXTS_PER_DOCUMENT = Setting.intSetting(
+        PREFIX + "limits.max_texts_per_document",
+        256,
+        1,
+        10_000,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** Where models run: auto (CUDA when the GPU runtime starts, else CPU), cpu, cuda or cuda:N. */
     public static final Setting<String> DEVICE = new Setting<>(PREFIX + "device", "auto", v -> {
         DeviceRequest.parse(v);
@@ -234,6 +250,7 @@ public final class InstructEmbedSettings {
 
     public static List<Setting<?>> all() {
         return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUERY_CACHE_MAX_BYTES, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
-            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS, MAX_TEXT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_CHARS);
+            CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS, MAX_TEXT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_CHARS,
+            MAX_TEXTS_PER_DOCUMENT);
     }
 }

@@ -6,12 +6,13 @@ import java.util.List;
 
 /** The text limits name the field, the size and the setting to raise (issue #14, defects 3 and 6). */
 public class TextLimitsTests extends OpenSearchTestCase {
-    private final TextLimits limits = new TextLimits(10, 25, 40);
+    private final TextLimits limits = new TextLimits(10, 25, 40, 3);
 
     public void testTextsWithinTheLimitsPass() {
         limits.checkTexts("texts", List.of("0123456789", "0123456789", "abcde"));
         limits.checkText("[instruct_knn] [query_text]", "0123456789");
         limits.checkDocument(40, "field [body]: 40");
+        limits.checkDocumentTexts(3, "field [tags]: 3");
     }
 
     public void testEmptyAndBlankTextsAreRefusedNamingTheirPlace() {
@@ -34,5 +35,14 @@ public class TextLimitsTests extends OpenSearchTestCase {
     public void testADocumentOverTheLimit() {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> limits.checkDocument(41, "field [body]: 41"));
         assertEquals("the document gives 41 characters to chunk (field [body]: 41), over the limit of 40 per document (instruct_embed.limits.max_document_chars)", e.getMessage());
+    }
+
+    public void testADocumentWithTooManyTextsToEmbedWhole() {
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> limits.checkDocumentTexts(4, "field [tags]: 3, field [title]: 1"));
+        assertEquals(
+            "the document gives 4 texts to embed (field [tags]: 3, field [title]: 1), over the limit of 3 per document "
+                + "(instruct_embed.limits.max_texts_per_document); raise the limit or split the document",
+            e.getMessage()
+        );
     }
 }

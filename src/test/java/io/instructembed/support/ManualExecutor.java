@@ -20,6 +20,20 @@ public final class ManualExecutor implements Executor {
         }
     }
 
+    /** Runs the oldest queued task, if any; returns whether one ran. */
+    public boolean runNext() {
+        Runnable next = poll();
+        if (next == null) {
+            return false;
+        }
+        next.run();
+        return true;
+    }
+
+    public synchronized int queued() {
+        return tasks.size();
+    }
+
     private synchronized Runnable poll() {
         return tasks.poll();
     }
