@@ -14,6 +14,8 @@ import io.instructembed.writerule.WriteRuleFieldMapper;
 import io.instructembed.writerule.CheckedField;
 import io.instructembed.field.InstructTextWriteRule;
 import io.instructembed.ingest.PipelineWriteRule;
+import io.instructembed.ingest.PipelineTargetRecorder;
+import io.instructembed.mapping.IndexMetas;
 import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
@@ -112,6 +114,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
     private volatile IngestService ingestService;
     private volatile ThreadPool threadPool;
+    private final IndexMetas indexMetas = new IndexMetas();
+    private final PipelineTargetRecorder targetRecorder = new PipelineTargetRecorder(() -> clusterService, () -> ingestService, () -> client, indexMetas);
     private final BulkUpdateEmbeddingFilter bulkUpdateFilter = new BulkUpdateEmbeddingFilter(
         () -> clusterService,
         () -> ingestService,
@@ -162,7 +166,10 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         );
         followDynamicSettings(clusterService.getClusterSettings(), modelService);
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
-        InstructKnnQueryBuilder.initialize(modelService, new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings));
+        InstructKnnQueryBuilder.initialize(
+            modelService,
+            new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings, indexMetas)
+        );
         return List.of(modelService);
     }
 
@@ -300,7 +307,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<ActionFilter> getActionFilters() {
-        return List.of(sourceFilter, bulkUpdateFilter);
+        return List.of(sourceFilter, bulkUpdateFilter, targetRecorder);
     }
 
     private ModelService modelService() {

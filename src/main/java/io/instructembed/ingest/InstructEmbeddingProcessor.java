@@ -7,6 +7,7 @@ import io.instructembed.model.Embedding;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
+import io.instructembed.mapping.TargetRecords;
 import io.instructembed.settings.InstructEmbedSettings;
 import io.instructembed.writerule.SourceValues;
 import io.instructembed.writerule.TextDigest;
@@ -28,8 +29,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -74,8 +73,10 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     /** Whether the fingerprint is written beside the vectors: with skip_existing, and always for instruct_text fields (their write rule reads it). */
     private final boolean fingerprinted;
     private final EmbeddingFingerprint fingerprint;
-    /** Pipelines only: the model that writes each target is recorded and kept to (instruct_text fields record theirs in the mapping). */
-    private final TargetRecorder targetRecorder;
+    /** Pipelines only: the model recorded as each target's writer is kept to (instruct_text fields record theirs in the mapping). */
+    private final boolean recordsTargets;
+    /** The pack's identity, or null while its files are not installed. */
+    private final String packIdentity;
     private final Supplier<Client> client;
 
     InstructEmbeddingProcessor(
@@ -110,7 +111,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         this.maxChunksPerDocument = maxChunksPerDocument;
         this.skipExisting = skipExisting;
         this.fingerprinted = skipExisting || instructTextField;
-        this.targetRecorder = instructTextField ? null : new TargetRecorder(modelId, packIdentity, client, clusterService);
+        this.recordsTargets = instructTextField == false;
+        this.packIdentity = packIdentity;
         this.fingerprint = fingerprint;
         this.client = client;
     }
@@ -126,6 +128,11 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
 
     public Map<String, String> fieldMap() {
         return fieldMap;
+    }
+
+    /** The pack identity the processor embeds with, or null while the pack's files are not installed. */
+    public String packIdentity() {
+        return packIdentity;
     }
 
     @Override
@@ -178,13 +185,17 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                     if (problem == null) {
                         problem = targets.checkMapped(field.target(), writesObjects(field), dimensions);
                     }
+                    if (problem == null && recordsTargets) {
+                        // one field, one model: the writer recorded on the index's first write (PipelineTargetRecorder)
+                        problem = TargetRecords.problem(String.valueOf(index), field.target(), targets.recorded(field.target()), modelId, packIdentity);
+                    }
                     if (problem != null) {
                         throw new IllegalArgumentException(problem);
                     }
                 }
                 clearTargets(document, read, partial, targets);
                 if (fields.isEmpty() == false) {
-                    pending.add(new Pending(wrapper, fields, String.valueOf(index), targets));
+                    pending.add(new Pending(wrapper, fields, targets));
                 }
             } catch (RuntimeException e) {
                 fail(wrapper, e);
@@ -194,35 +205,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             handler.accept(wrappers);
             return;
         }
-        if (targetRecorder == null) {
-            embedOrReuse(pending, wrappers, handler);
-            return;
-        }
-        Map<String, Set<String>> written = new HashMap<>();
-        for (Pending document : pending) {
-            for (FieldTexts.Field field : document.fields) {
-                written.computeIfAbsent(document.index, i -> new TreeSet<>()).add(field.target());
-            }
-        }
-        targetRecorder.check(mappings, written, problems -> {
-            List<Pending> allowed = new ArrayList<>(pending.size());
-            for (Pending document : pending) {
-                String problem = null;
-                for (FieldTexts.Field field : document.fields) {
-                    problem = problem != null ? problem : problems.get(document.index + '\u0000' + field.target());
-                }
-                if (problem == null) {
-                    allowed.add(document);
-                } else {
-                    fail(document.wrapper, new IllegalArgumentException(problem));
-                }
-            }
-            if (allowed.isEmpty()) {
-                handler.accept(wrappers);
-            } else {
-                embedOrReuse(allowed, wrappers, handler);
-            }
-        });
+        embedOrReuse(pending, wrappers, handler);
     }
 
     private void embedOrReuse(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
@@ -661,7 +644,6 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     private static final class Pending {
         final IngestDocumentWrapper wrapper;
         final List<FieldTexts.Field> fields;
-        final String index;
         /** The mapping of the document's index. */
         final VectorFieldMappings targets;
         List<List<Piece>> pieces;
@@ -669,10 +651,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         List<String> fingerprints;
         List<Object> reused;
 
-        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, String index, VectorFieldMappings targets) {
+        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, VectorFieldMappings targets) {
             this.wrapper = wrapper;
             this.fields = fields;
-            this.index = index;
             this.targets = targets;
         }
 

@@ -3,6 +3,7 @@ package io.instructembed.query;
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextMappings;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
+import io.instructembed.mapping.IndexMetas;
 import io.instructembed.mapping.TargetRecords;
 import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.action.IndicesRequest;
@@ -30,21 +31,26 @@ public final class QueryModelResolver {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexNameResolver;
     private final InstructTextMappings mappings;
-    /** Each index mapping's {@code _meta}, by index UUID and mapping version; bounded, so deleted indices fall out. */
-    private final org.opensearch.common.cache.Cache<String, Map<String, Object>> metas = org.opensearch.common.cache.CacheBuilder
-        .<String, Map<String, Object>>builder()
-        .setMaximumWeight(4096)
-        .build();
+    private final IndexMetas metas;
 
     public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver) {
-        this(clusterService, indexNameResolver, new InstructTextMappings());
+        this(clusterService, indexNameResolver, new InstructTextMappings(), new IndexMetas());
     }
 
-    /** @param mappings the node's one reader of instruct_text mappings, shared with the response filter */
-    public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver, InstructTextMappings mappings) {
+    /**
+     * @param mappings the node's one reader of instruct_text mappings, shared with the response filter
+     * @param metas    the node's one reader of mapping {@code _meta}s, shared with the bulk filter that records target writers
+     */
+    public QueryModelResolver(
+        ClusterService clusterService,
+        IndexNameExpressionResolver indexNameResolver,
+        InstructTextMappings mappings,
+        IndexMetas metas
+    ) {
         this.clusterService = clusterService;
         this.indexNameResolver = indexNameResolver;
         this.mappings = mappings;
+        this.metas = metas;
     }
 
     /**
@@ -59,7 +65,7 @@ public final class QueryModelResolver {
             if (metadata == null) {
                 continue;
             }
-            Map<String, Object> meta = metaOf(metadata);
+            Map<String, Object> meta = metas.of(metadata);
             String target = field.endsWith("." + VectorFieldMappings.ARRAY_VECTOR)
                 && TargetRecords.of(meta, field) == null
                 ? field.substring(0, field.length() - VectorFieldMappings.ARRAY_VECTOR.length() - 1)
@@ -70,23 +76,6 @@ public final class QueryModelResolver {
             }
         }
         return null;
-    }
-
-    /** The mapping's {@code _meta}, read once per mapping version. */
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> metaOf(IndexMetadata metadata) {
-        MappingMetadata mapping = metadata.mapping();
-        if (mapping == null) {
-            return Map.of();
-        }
-        try {
-            return metas.computeIfAbsent(metadata.getIndexUUID() + "/" + metadata.getMappingVersion(), key -> {
-                Object meta = mapping.sourceAsMap().get("_meta");
-                return meta instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-            });
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("reading the mapping of index [" + metadata.getIndex().getName() + "]", e.getCause());
-        }
     }
 
     public ClusterService clusterService() {

@@ -172,13 +172,20 @@ public class SkipExistingIT extends OpenSearchRestTestCase {
         bulk(index, ids, sources);
         assertArrayEquals(new long[] { 4, 0 }, during(BGE, () -> bulk(index, ids, sources)));
 
-        // another model of the same dimensions
+        // another model of the same dimensions: not into the field the first one wrote (one field, one model), but
+        // re-embedded into a new index, where the stored fingerprints of the old model are never reused
         Object fp32 = source(index, "a").get("vec");
         pipeline(index, "{\"model_id\":\"bge-small-en-v1.5-int8\",\"field_map\":{\"text\":\"vec\"},\"skip_existing\":true}");
-        assertArrayEquals(new long[] { 0, 4 }, during("bge-small-en-v1.5-int8", () -> bulk(index, ids, sources)));
-        assertNotEquals(fp32, source(index, "a").get("vec"));
+        AssertionError refused = expectThrows(AssertionError.class, () -> bulk(index, ids, sources));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("holds vectors of model [" + BGE + "]"));
+        String int8 = index + "-int8";
+        index(int8, index, "{\"text\":{\"type\":\"text\"},\"vec\":" + vector(384) + "}");
+        assertArrayEquals(new long[] { 0, 4 }, during("bge-small-en-v1.5-int8", () -> post(
+            "/_reindex?refresh=true", "{\"source\":{\"index\":\"" + index + "\"},\"dest\":{\"index\":\"" + int8 + "\"}}"
+        )));
+        assertNotEquals(fp32, source(int8, "a").get("vec"));
         // int8 activations are quantised per batch, so a batched vector differs slightly from a lone one
-        assertVectorIsTextsOwn(index, "a", "bge-small-en-v1.5-int8", 0.99);
+        assertVectorIsTextsOwn(int8, "a", "bge-small-en-v1.5-int8", 0.99);
 
         // chunking, then other chunking options
         String chunked = "it-skip-chunks";

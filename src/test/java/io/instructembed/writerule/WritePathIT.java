@@ -462,7 +462,7 @@ public class WritePathIT extends OpenSearchRestTestCase {
             "POST", "/wp-redefined/_search", "{\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"cells\",\"k\":2,\"model_id\":\"" + MODEL + "\"}}}}"
         ));
         assertEquals(2, ((List<?>) SourceValues.valueAt(hits, "hits.hits")).size());
-        // a document without the text writes no vector, and passes
-        assertEquals(201, status("PUT", "/wp-redefined/_doc/4?refresh=true", "{\"other\":1}"));
+        // a blank text writes no vector of the new model, and passes
+        assertEquals(201, status("PUT", "/wp-redefined/_doc/4?refresh=true", "{\"text\":\"  \"}"));
     }
 }
