@@ -286,17 +286,19 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public Map<String, MetadataFieldMapper.TypeParser> getMetadataMappers() {
-        InstructTextWriteRule instructTextFields = new InstructTextWriteRule();
-        PipelineWriteRule pipelineTargets = new PipelineWriteRule(() -> ingestService);
-        return Map.of(WriteRuleFieldMapper.NAME, WriteRuleFieldMapper.parser(context -> {
-            List<CheckedField> fields = instructTextFields.fieldsOf(context);
-            List<CheckedField> targets = pipelineTargets.fieldsOf(context);
-            if (targets.isEmpty()) {
-                return fields;
-            }
-            List<CheckedField> all = new java.util.ArrayList<>(fields);
-            all.addAll(targets);
-            return all;
+        return Map.of(WriteRuleFieldMapper.NAME, WriteRuleFieldMapper.parser(() -> {
+            InstructTextWriteRule instructTextFields = new InstructTextWriteRule();
+            PipelineWriteRule pipelineTargets = new PipelineWriteRule(() -> ingestService);
+            return context -> {
+                List<CheckedField> fields = instructTextFields.fieldsOf(context);
+                List<CheckedField> targets = pipelineTargets.fieldsOf(context);
+                if (targets.isEmpty()) {
+                    return fields;
+                }
+                List<CheckedField> all = new java.util.ArrayList<>(fields);
+                all.addAll(targets);
+                return all;
+            };
         }));
     }
 

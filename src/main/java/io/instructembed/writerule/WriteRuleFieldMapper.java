@@ -15,6 +15,7 @@ import org.opensearch.search.lookup.SearchLookup;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The write rule, where no write can pass it: a metadata mapper whose {@link #postParse} runs on
@@ -36,9 +37,13 @@ import java.util.Map;
 public final class WriteRuleFieldMapper extends MetadataFieldMapper {
     public static final String NAME = "_instruct_write_rule";
 
-    /** The type parser: every index gets this mapper, which checks the fields that {@code fields} names for it. */
-    public static TypeParser parser(CheckedFieldsSource fields) {
-        return new FixedTypeParser(c -> new WriteRuleFieldMapper(fields));
+    /**
+     * The type parser: every index gets this mapper, which checks the fields that a source made
+     * for it names (one source per mapper, so that each index keeps the answer for its own
+     * mapping and pipelines instead of sharing one slot with every other index).
+     */
+    public static TypeParser parser(Supplier<CheckedFieldsSource> fields) {
+        return new FixedTypeParser(c -> new WriteRuleFieldMapper(fields.get()));
     }
 
     private final CheckedFieldsSource fields;
