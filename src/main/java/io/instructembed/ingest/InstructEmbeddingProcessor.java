@@ -154,10 +154,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     /**
      * Embeds a batch of whole documents, or (with {@code partial}) of the partial documents of
      * updates that OpenSearch resolves on the shard after ingest: a source absent from a partial
-     * document is unchanged, not missing. Either way, a target whose source is present without
-     * text (null, blank) is set to null with its fingerprint, so that the write, a merge into the
-     * stored document included, leaves no vector of an earlier text; one whose source is absent
-     * from a whole document is removed.
+     * document is unchanged, not missing (never an error, even without {@code ignore_missing}).
+     * Either way no vector outlives its text: see {@link #clearTargets}.
      */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {

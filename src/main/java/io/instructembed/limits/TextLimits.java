@@ -1,5 +1,7 @@
 package io.instructembed.limits;
 
+import io.instructembed.writerule.TextDigest;
+
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.common.settings.ClusterSettings;
 
@@ -29,8 +31,11 @@ public record TextLimits(int maxTextChars, int maxRequestChars, int maxDocumentC
         long total = 0;
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
-            if (text.isBlank()) {
-                throw new IllegalArgumentException("[" + field + "][" + i + "] is " + (text.isEmpty() ? "empty" : "blank") + ": give text to embed");
+            if (TextDigest.blank(text)) {
+                throw new IllegalArgumentException(
+                    "[" + field + "][" + i + "] is " + (text.isEmpty() ? "empty" : "blank (only white space or invisible characters)")
+                        + ": give text to embed"
+                );
             }
             if (text.length() > maxTextChars) {
                 throw new IllegalArgumentException(

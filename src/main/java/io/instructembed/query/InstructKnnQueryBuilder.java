@@ -2,6 +2,7 @@ package io.instructembed.query;
 
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.WrittenBy;
+import io.instructembed.writerule.TextDigest;
 import io.instructembed.limits.TextLimits;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.Embedding;
@@ -200,8 +201,11 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (fieldName == null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] needs a vector field: {\"<field>\": {\"query_text\": ...}}");
         }
-        if (queryText == null || queryText.isBlank()) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [query_text] is required and must not be empty");
+        if (queryText == null || TextDigest.blank(queryText)) {
+            throw new ParsingException(
+                parser.getTokenLocation(),
+                "[" + NAME + "] [query_text] is required and must not be empty or blank (only white space or invisible characters)"
+            );
         }
         if (task != null && instruction != null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [task] and [instruction] are exclusive: give one");

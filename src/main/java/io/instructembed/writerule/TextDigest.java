@@ -21,9 +21,42 @@ public final class TextDigest {
 
     private TextDigest() {}
 
-    /** Whether a text gives no vectors. The one definition: the processor, the bulk embedder and the write rule use it. */
+    /**
+     * Whether a text gives no vectors: it has no character but white space (Unicode's White_Space,
+     * no-break spaces included), default-ignorable code points (zero-width spaces and joiners,
+     * U+2060, U+180E, variation selectors, the BOM, Hangul fillers) and control characters (NUL).
+     * A model given such a text sees its special tokens alone, whose vector matches every query a
+     * little. The one definition, by rule rather than by a list of examples: the processor, the
+     * write rule, {@code _embed}, the OpenAI endpoint and {@code query_text} all use it.
+     */
     public static boolean blank(String text) {
-        return text.isBlank();
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            if (invisible(codePoint) == false) {
+                return false;
+            }
+            i += Character.charCount(codePoint);
+        }
+        return true;
+    }
+
+    private static boolean invisible(int codePoint) {
+        if (Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)) {
+            return true;  // White_Space: Java's two tests together cover it, no-break spaces included
+        }
+        int type = Character.getType(codePoint);
+        if (type == Character.CONTROL) {
+            return true;
+        }
+        return defaultIgnorable(codePoint);
+    }
+
+    /** Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), which Java does not expose. */
+    static boolean defaultIgnorable(int c) {
+        return c == 0x00AD || c == 0x034F || c == 0x061C || (c >= 0x115F && c <= 0x1160) || (c >= 0x17B4 && c <= 0x17B5)
+            || (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F)
+            || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8)
+            || (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
     }
 
     /** Whether any of the texts gives vectors. */

@@ -17,7 +17,15 @@ public class TextLimitsTests extends OpenSearchTestCase {
 
     public void testEmptyAndBlankTextsAreRefusedNamingTheirPlace() {
         assertEquals("[texts][1] is empty: give text to embed", expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of("a", ""))).getMessage());
-        assertEquals("[texts][0] is blank: give text to embed", expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of(" \n\t"))).getMessage());
+        assertEquals(
+            "[texts][0] is blank (only white space or invisible characters): give text to embed",
+            expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of(" \n\t"))).getMessage()
+        );
+        // zero-width and no-break spaces, NUL, U+2060 and U+180E embed as the special tokens alone: blank too
+        assertEquals(
+            "[texts][0] is blank (only white space or invisible characters): give text to embed",
+            expectThrows(IllegalArgumentException.class, () -> limits.checkTexts("texts", List.of("\u200b\u00a0\u0000\u2060\u180e"))).getMessage()
+        );
     }
 
     public void testATextOverTheLimit() {

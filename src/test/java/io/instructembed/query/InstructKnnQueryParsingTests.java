@@ -59,8 +59,10 @@ public class InstructKnnQueryParsingTests extends OpenSearchTestCase {
     }
 
     public void testBlankQueryTextAndStructureErrors() throws IOException {
-        assertEquals("[instruct_knn] [query_text] is required and must not be empty", parseError("{\"vec\":{\"query_text\":\"  \"}}").getMessage());
-        assertEquals("[instruct_knn] [query_text] is required and must not be empty", parseError("{\"vec\":{\"k\":3}}").getMessage());
+        assertEquals("[instruct_knn] [query_text] is required and must not be empty or blank (only white space or invisible characters)", parseError("{\"vec\":{\"query_text\":\"  \"}}").getMessage());
+        assertEquals("[instruct_knn] [query_text] is required and must not be empty or blank (only white space or invisible characters)", parseError("{\"vec\":{\"k\":3}}").getMessage());
+        // invisible characters are blank too: a zero-width space, a no-break space, U+2060
+        assertEquals("[instruct_knn] [query_text] is required and must not be empty or blank (only white space or invisible characters)", parseError("{\"vec\":{\"query_text\":\"\\u200b\\u00a0\\u2060\"}}").getMessage());
         assertTrue(parseError("{\"vec\":\"text\"}").getMessage().contains("must hold an object with [query_text]"));
         assertTrue(parseError("{\"vec\":null}").getMessage().contains("must hold an object with [query_text]"));
         assertTrue(parseError("{}").getMessage().contains("needs a vector field"));

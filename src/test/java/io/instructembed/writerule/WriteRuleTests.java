@@ -114,4 +114,14 @@ public class WriteRuleTests extends OpenSearchTestCase {
         assertNull(TextDigest.textPart(42));
         assertEquals("tail", TextDigest.textPart("head.tail"));
     }
+
+    public void testBlankIsARuleNotAList() {
+        for (String invisible : List.of("", " \t\n", "\u00a0\u2007\u202f", "\u200b\u200c\u200d", "\u0000", "\u2060", "\u180e", "\ufeff",
+            "\ufe0f", "\u3164", "\u00ad", "\u0085\u2028", "\udb40\udc20")) {
+            assertTrue(invisible.codePoints().boxed().toList().toString(), TextDigest.blank(invisible));
+        }
+        for (String visible : List.of("a", " x ", "\u200bword", "\u4e2d", "\ud83d\ude00", "-", "\u0301")) {
+            assertFalse(visible.codePoints().boxed().toList().toString(), TextDigest.blank(visible));
+        }
+    }
 }
