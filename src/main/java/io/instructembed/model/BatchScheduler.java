@@ -41,6 +41,9 @@ final class BatchScheduler {
     private int inFlightJobs;
     private boolean closed;
 
+    /** How often a worker holding documents for more reads {@code batch.max_wait} again. */
+    static final long RECHECK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     BatchScheduler(LoadedModel model, Executor executor, int maxWorkers, int maxQueuedTexts, int maxTextsPerRound) {
         this(model, executor, maxWorkers, maxQueuedTexts, maxTextsPerRound, 0, 1);
     }
@@ -248,11 +251,15 @@ final class BatchScheduler {
     private synchronized List<Job> take(WorkKind kind) {
         long maxWaitNanos = limits.maxWaitNanos();
         if (kind == WorkKind.DOCUMENT && maxWaitNanos > 0 && queries.isEmpty() && documents.isEmpty() == false) {
-            long deadline = System.nanoTime() + maxWaitNanos;
-            long left;
-            while (closed == false && queries.isEmpty() && documentTexts() < fullBatchRows && (left = deadline - System.nanoTime()) > 0) {
+            long start = System.nanoTime();
+            while (closed == false && queries.isEmpty() && documentTexts() < fullBatchRows) {
+                // the setting is read again at every check, so a change (back to 0 too) applies to work already waiting
+                long left = start + limits.maxWaitNanos() - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, RECHECK_WAIT_NANOS));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;

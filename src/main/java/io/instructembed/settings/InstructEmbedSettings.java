@@ -53,10 +53,15 @@ public final class InstructEmbedSettings {
      * 0 (default): never wait; on CPUs the queue fills while a batch runs, so batches grow anyway.
      * Dynamic: applies to the next batch.
      */
+    /**
+     * Bounded at 1 s: a lone document (a single-document write, the last documents of a bulk)
+     * waits this long for others to batch with, so a larger value only ever slows writes down.
+     */
     public static final Setting<org.opensearch.common.unit.TimeValue> BATCH_MAX_WAIT = Setting.timeSetting(
         PREFIX + "batch.max_wait",
         org.opensearch.common.unit.TimeValue.ZERO,
         org.opensearch.common.unit.TimeValue.ZERO,
+        org.opensearch.common.unit.TimeValue.timeValueSeconds(1),
         Property.NodeScope,
         Property.Dynamic
     );

@@ -146,4 +146,16 @@ public class BatchSchedulerTests extends OpenSearchTestCase {
         // the first call waited for the other three (it did not wait out the 20 s), and all four shared one call
         assertEquals(1, model.counters().batches.sum() - batchesBefore);
     }
+
+    public void testLoweringMaxWaitReleasesDocumentsAlreadyWaiting() throws Exception {
+        InferenceLimits limits = new InferenceLimits(4096, TimeUnit.SECONDS.toNanos(60));
+        BatchScheduler scheduler = new BatchScheduler(model, executor, 1, limits, 256, 4, ModelMemory.UNLIMITED);
+        PlainActionFuture<List<Embedding>> lone = new PlainActionFuture<>();
+        scheduler.submit(List.of("a lone document"), WorkKind.DOCUMENT, lone);
+        Thread.sleep(200);
+        assertFalse("the worker holds the lone document for more", lone.isDone());
+        // setting batch.max_wait back to 0 applies to the document already held, not only to later ones
+        limits.setMaxWaitNanos(0);
+        assertEquals(384, lone.actionGet(10, TimeUnit.SECONDS).get(0).vector().length);
+    }
 }

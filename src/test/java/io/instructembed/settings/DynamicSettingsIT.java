@@ -63,6 +63,14 @@ public class DynamicSettingsIT extends OpenSearchRestTestCase {
         }
     }
 
+    public void testBatchMaxWaitIsBounded() {
+        for (String wait : List.of("1h", "99999999999d", "1001ms")) {
+            ResponseException e = expectThrows(ResponseException.class, () -> putTransient("{\"instruct_embed.batch.max_wait\":\"" + wait + "\"}"));
+            assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+            assertTrue(e.getMessage(), e.getMessage().contains("instruct_embed.batch.max_wait"));
+        }
+    }
+
     @Override
     protected boolean preserveClusterUponCompletion() {
         return true;
