@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -88,6 +89,9 @@ public class DocsExamplesIT extends OpenSearchRestTestCase {
 
     public void testReadmeExamples() throws IOException {
         run(Path.of("README.md"));
+        // a reader's first index on a single node is green: the examples ask for no replica it cannot have
+        Map<String, Object> health = entityAsMap(client().performRequest(new Request("GET", "/_cluster/health/notes,articles?wait_for_status=green&timeout=20s")));
+        assertEquals(health.toString(), "green", health.get("status"));
     }
 
     public void testTheExtractorSeesMultiLineBodies() throws IOException {
