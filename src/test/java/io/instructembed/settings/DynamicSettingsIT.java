@@ -71,6 +71,24 @@ public class DynamicSettingsIT extends OpenSearchRestTestCase {
         }
     }
 
+    public void testALoadThatActsNowhereSaysSo() throws Exception {
+        String int8 = "/_plugins/_instruct_embed/models/bge-small-en-v1.5-int8/";
+        // a mistyped node filter: a 404 naming it, not a 200 that loaded nothing
+        ResponseException typo = expectThrows(ResponseException.class, () -> client().performRequest(new Request("POST", int8 + "_load?nodes=no-such-node")));
+        assertEquals(404, typo.getResponse().getStatusLine().getStatusCode());
+        assertTrue(typo.getMessage(), typo.getMessage().contains("[no-such-node]"));
+        // refused by the memory breaker on every node: a 429, not a 200 with _nodes.failed
+        client().performRequest(new Request("POST", int8 + "_unload"));
+        putTransient("{\"instruct_embed.memory.max_model_bytes\":\"1kb\"}");
+        try {
+            ResponseException tripped = expectThrows(ResponseException.class, () -> client().performRequest(new Request("POST", int8 + "_load")));
+            assertEquals(tripped.getMessage(), 429, tripped.getResponse().getStatusLine().getStatusCode());
+        } finally {
+            putTransient("{\"instruct_embed.memory.max_model_bytes\":null}");
+        }
+        assertEquals(200, client().performRequest(new Request("POST", int8 + "_load")).getStatusLine().getStatusCode());
+    }
+
     @Override
     protected boolean preserveClusterUponCompletion() {
         return true;

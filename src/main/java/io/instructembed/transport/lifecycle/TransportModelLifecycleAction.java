@@ -1,5 +1,8 @@
 package io.instructembed.transport.lifecycle;
 
+import org.opensearch.ExceptionsHelper;
+import org.opensearch.ResourceNotFoundException;
+
 import io.instructembed.model.ModelLifecycleService;
 import io.instructembed.model.ModelStatus;
 import org.opensearch.action.FailedNodeException;
@@ -63,6 +66,13 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
             } else if (models.packs().get(request.modelId()).isEmpty()) {
                 models.usablePack(request.modelId());
             }
+            String[] filters = request.nodesIds();
+            if (filters != null && filters.length > 0 && clusterService.state().nodes().resolveNodes(filters).length == 0) {
+                // OpenSearch's read-only nodes APIs answer an empty _nodes here; a load or unload that acts nowhere must say so
+                throw new ResourceNotFoundException(
+                    "no node matches [nodes] [" + String.join(",", filters) + "]: give node ids, names or roles, or leave [nodes] out"
+                );
+            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -76,6 +86,11 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
         List<ModelLifecycleNodeResponse> nodes,
         List<FailedNodeException> failures
     ) {
+        if (nodes.isEmpty() && failures.isEmpty() == false) {
+            // every node refused: the request failed, with the status of why (a tripped breaker is a 429), not a 200
+            Throwable cause = ExceptionsHelper.unwrapCause(failures.get(0).getCause() == null ? failures.get(0) : failures.get(0).getCause());
+            throw cause instanceof RuntimeException runtime ? runtime : failures.get(0);
+        }
         return new ModelLifecycleResponse(clusterService.getClusterName(), nodes, failures);
     }
 
