@@ -2,7 +2,6 @@ package io.instructembed.rest;
 
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.EmbedRequest;
-import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestToXContentListener;
@@ -29,10 +28,7 @@ public class RestEmbedAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("request body is required: {\"model_id\": ..., \"texts\": [...]}");
         }
-        EmbedRequest embedRequest;
-        try (XContentParser parser = request.contentOrSourceParamParser()) {
-            embedRequest = EmbedRequest.parse(parser);
-        }
+        EmbedRequest embedRequest = RequestBodies.parse(request, EmbedRequest::parse);
         return channel -> client.execute(EmbedAction.INSTANCE, embedRequest, new RestToXContentListener<>(channel));
     }
 }

@@ -114,12 +114,22 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         assertBadRequest("{\"model_id\":\"test-pack-invalid\",\"texts\":[\"x\"]}", "has an invalid pack");
     }
 
+    public void testBodiesPastTheParsersLimitsOrWithTrailingContentAre400() {
+        String digits = "1".repeat(5000);
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"],\"task\":" + digits + "}", "not valid JSON");
+        assertBadRequest("{\"" + "k".repeat(65536) + "\":1,\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]}", "not valid JSON");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]} trailing garbage", "content after its JSON object");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]}{\"texts\":[\"b\"]}", "content after its JSON object");
+    }
+
     public void testTextsMustBeNonBlankStrings() {
         // numbers and booleans were embedded as "1" and "true"; empty texts as the special tokens alone
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[1,true]}", "[texts][0] must be a string, got [1]");
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"fine\",true]}", "[texts][1] must be a string, got [true]");
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"fine\",\"\"]}", "[texts][1] is empty");
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\" \\n\\t\"]}", "[texts][0] is blank");
+        // invisible texts embed as the special tokens alone: zero-width and no-break spaces, NUL, U+2060, U+180E
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"\\u200b\\u00a0\\u0000\\u2060\\u180e\"]}", "[texts][0] is blank");
     }
 
     public void testTextLimitsAreDynamicClusterSettings() throws IOException {

@@ -1,6 +1,7 @@
 package io.instructembed.rest.openai;
 
 import io.instructembed.model.Embedding;
+import io.instructembed.rest.RequestBodies;
 import io.instructembed.rest.RestPaths;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.EmbedRequest;
@@ -10,7 +11,6 @@ import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestChannel;
@@ -57,12 +57,10 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
             if (request.hasContentOrSourceParam() == false) {
                 throw new OpenAiEmbeddingsRequest.InvalidField("input", "the request body must be a JSON object with model and input");
             }
-            try (XContentParser parser = request.contentOrSourceParamParser()) {
-                parsed = OpenAiEmbeddingsRequest.parse(parser);
-            }
+            parsed = RequestBodies.parse(request, OpenAiEmbeddingsRequest::parse);
         } catch (OpenAiEmbeddingsRequest.InvalidField e) {
             return channel -> sendError(channel, RestStatus.BAD_REQUEST, e.getMessage(), e.param);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return channel -> sendError(channel, RestStatus.BAD_REQUEST, "could not parse the request body: " + e.getMessage(), null);
         }
         EmbedRequest embed = new EmbedRequest(parsed.model(), parsed.input(), parsed.inputType(), parsed.task(), parsed.instruction());
