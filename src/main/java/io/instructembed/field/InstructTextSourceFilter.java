@@ -5,6 +5,8 @@ import org.opensearch.action.get.GetAction;
 import org.opensearch.action.get.GetRequest;
 import org.opensearch.action.get.MultiGetAction;
 import org.opensearch.action.get.MultiGetRequest;
+import org.opensearch.action.search.MultiSearchAction;
+import org.opensearch.action.search.MultiSearchRequest;
 import org.opensearch.action.search.SearchAction;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.support.ActionFilter;
@@ -62,6 +64,11 @@ public final class InstructTextSourceFilter implements ActionFilter {
             if (request.getParentTask().isSet() == false) {
                 if (SearchAction.NAME.equals(action) && request instanceof SearchRequest search) {
                     filter(search);
+                } else if (MultiSearchAction.NAME.equals(action) && request instanceof MultiSearchRequest multiSearch) {
+                    // its searches run as child tasks, which are left alone below: filter each one here
+                    for (SearchRequest search : multiSearch.requests()) {
+                        filter(search);
+                    }
                 } else if (GetAction.NAME.equals(action) && request instanceof GetRequest get) {
                     get.fetchSourceContext(filter(get.fetchSourceContext(), vectorPaths(get.index())));
                 } else if (MultiGetAction.NAME.equals(action) && request instanceof MultiGetRequest multiGet) {
@@ -86,7 +93,7 @@ public final class InstructTextSourceFilter implements ActionFilter {
             source = new SearchSourceBuilder();
             search.source(source);
         }
-        source.fetchSource(filter(source.fetchSource(), paths));
+        source.fetchSource(withVectorsSpelledOut(filter(source.fetchSource(), paths), paths));
     }
 
     /** The fetch-source context with the vector paths excluded; as it was when the caller wants no source or asked for the vectors. */
@@ -108,9 +115,38 @@ public final class InstructTextSourceFilter implements ActionFilter {
         return new FetchSourceContext(true, includes, excluded.toArray(String[]::new));
     }
 
+    /**
+     * A search that asks for the vectors' object by name ({@code "_source": ["body_instruct"]}, as
+     * documented) gets its fields: k-NN's derived source, which puts stored vectors back into a
+     * fetched {@code _source}, answers an include of the object with {@code "vector": 1} for nested
+     * vectors, and the object's fields ({@code body_instruct.*}) with the vectors themselves.
+     */
+    static FetchSourceContext withVectorsSpelledOut(FetchSourceContext context, List<String> vectorPaths) {
+        if (context == null || context.fetchSource() == false || context.includes().length == 0) {
+            return context;
+        }
+        Set<String> siblings = new LinkedHashSet<>();
+        for (String path : vectorPaths) {
+            siblings.add(siblingOf(path));
+        }
+        String[] includes = context.includes().clone();
+        boolean changed = false;
+        for (int i = 0; i < includes.length; i++) {
+            if (siblings.contains(includes[i])) {
+                includes[i] = includes[i] + ".*";
+                changed = true;
+            }
+        }
+        return changed ? new FetchSourceContext(true, includes, context.excludes()) : context;
+    }
+
+    private static String siblingOf(String vectorPath) {
+        return vectorPath.substring(0, vectorPath.indexOf(InstructTextField.SIBLING_SUFFIX) + InstructTextField.SIBLING_SUFFIX.length());
+    }
+
     /** Whether an include names the vectors' object (or a path inside it) explicitly; a bare wildcard does not. */
     static boolean asksFor(String[] includes, String vectorPath) {
-        String sibling = vectorPath.substring(0, vectorPath.indexOf(InstructTextField.SIBLING_SUFFIX) + InstructTextField.SIBLING_SUFFIX.length());
+        String sibling = siblingOf(vectorPath);
         for (String include : includes) {
             if (include.equals(sibling) || include.startsWith(sibling + ".")) {
                 return true;
