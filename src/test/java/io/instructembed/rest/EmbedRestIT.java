@@ -118,7 +118,7 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         String digits = "1".repeat(5000);
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"],\"task\":" + digits + "}", "not valid JSON");
         assertBadRequest("{\"" + "k".repeat(65536) + "\":1,\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]}", "not valid JSON");
-        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]} trailing garbage", "content after its JSON object");
+        assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]} trailing garbage", "not valid JSON");
         assertBadRequest("{\"model_id\":\"bge-small-en-v1.5\",\"texts\":[\"a\"]}{\"texts\":[\"b\"]}", "content after its JSON object");
     }
 
