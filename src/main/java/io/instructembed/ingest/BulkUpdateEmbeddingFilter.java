@@ -6,15 +6,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.DocWriteRequest;
-import org.opensearch.action.bulk.BulkAction;
 import org.opensearch.action.bulk.BulkItemResponse;
 import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.index.IndexRequest;
-import org.opensearch.action.support.ActionFilter;
 import org.opensearch.action.support.ActionFilterChain;
 import org.opensearch.action.update.UpdateRequest;
-import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.cluster.service.ClusterService;
@@ -53,7 +50,7 @@ import java.util.function.Supplier;
  * refuses one that changes a fingerprinted text) and processors under an {@code if} condition,
  * which a partial document cannot answer.
  */
-public final class BulkUpdateEmbeddingFilter implements ActionFilter {
+public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
     private static final Logger logger = LogManager.getLogger(BulkUpdateEmbeddingFilter.class);
 
     private final Supplier<ClusterService> clusterService;
@@ -76,18 +73,14 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
     }
 
     @Override
-    public <Request extends ActionRequest, Response extends ActionResponse> void apply(
+    protected <Request extends ActionRequest, Response extends ActionResponse> void applyToBulk(
         Task task,
         String action,
+        BulkRequest bulk,
         Request request,
         ActionListener<Response> listener,
         ActionFilterChain<Request, Response> chain
     ) {
-        if (BulkAction.NAME.equals(action) == false || request instanceof BulkRequest == false) {
-            chain.proceed(task, action, request, listener);
-            return;
-        }
-        BulkRequest bulk = (BulkRequest) request;
         List<Integer> partials = partialUpdates(bulk);
         if (partials.isEmpty()) {
             chain.proceed(task, action, request, listener);
@@ -122,14 +115,6 @@ public final class BulkUpdateEmbeddingFilter implements ActionFilter {
     /** A partial doc that the shard merges without ingest. */
     private static boolean embedsDoc(UpdateRequest update) {
         return update.doc() != null && update.script() == null && update.docAsUpsert() == false;
-    }
-
-    private static IndexMetadata writeIndex(Metadata metadata, String name) {
-        IndexAbstraction abstraction = name == null ? null : metadata.getIndicesLookup().get(name);
-        if (abstraction == null) {
-            return null;
-        }
-        return abstraction.getWriteIndex() == null ? null : metadata.index(abstraction.getWriteIndex().getIndex());
     }
 
     /** The instruct_embedding processors of the index's default and final pipelines, in the order they run. */

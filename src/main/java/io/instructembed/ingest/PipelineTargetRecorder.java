@@ -7,15 +7,12 @@ import org.apache.logging.log4j.Logger;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.DocWriteRequest;
 import org.opensearch.action.admin.indices.mapping.put.PutMappingRequest;
-import org.opensearch.action.bulk.BulkAction;
 import org.opensearch.action.bulk.BulkRequest;
 import org.opensearch.action.index.IndexRequest;
-import org.opensearch.action.support.ActionFilter;
 import org.opensearch.action.support.ActionFilterChain;
 import org.opensearch.action.support.ContextPreservingActionListener;
 import org.opensearch.action.support.clustermanager.AcknowledgedResponse;
 import org.opensearch.action.update.UpdateRequest;
-import org.opensearch.cluster.metadata.IndexAbstraction;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.cluster.service.ClusterService;
@@ -44,7 +41,7 @@ import java.util.function.Supplier;
  * unrecorded target; a bulk whose targets are all recorded (the usual case) goes on at once. A
  * failed record is logged, and the bulk goes on: the next bulk records it.
  */
-public final class PipelineTargetRecorder implements ActionFilter {
+public final class PipelineTargetRecorder extends BulkActionFilter {
     private static final Logger logger = LogManager.getLogger(PipelineTargetRecorder.class);
 
     private final Supplier<ClusterService> clusterService;
@@ -65,18 +62,15 @@ public final class PipelineTargetRecorder implements ActionFilter {
     }
 
     @Override
-    public <Request extends ActionRequest, Response extends ActionResponse> void apply(
+    protected <Request extends ActionRequest, Response extends ActionResponse> void applyToBulk(
         Task task,
         String action,
+        BulkRequest bulk,
         Request request,
         ActionListener<Response> listener,
         ActionFilterChain<Request, Response> chain
     ) {
-        if (BulkAction.NAME.equals(action) == false || request instanceof BulkRequest == false) {
-            chain.proceed(task, action, request, listener);
-            return;
-        }
-        Map<String, Map<String, TargetRecords.Written>> toRecord = unrecorded((BulkRequest) request);
+        Map<String, Map<String, TargetRecords.Written>> toRecord = unrecorded(bulk);
         if (toRecord.isEmpty()) {
             chain.proceed(task, action, request, listener);
             return;
@@ -121,12 +115,11 @@ public final class PipelineTargetRecorder implements ActionFilter {
                 continue;  // a delete
             }
             String itemPipeline = item instanceof IndexRequest index ? index.getPipeline() : null;
-            IndexAbstraction abstraction = item.index() == null ? null : metadata.getIndicesLookup().get(item.index());
-            if (abstraction == null || abstraction.getWriteIndex() == null) {
+            IndexMetadata index = writeIndex(metadata, item.index());
+            if (index == null) {
                 continue;  // created by this bulk: recorded by the next one
             }
-            IndexMetadata index = metadata.index(abstraction.getWriteIndex().getIndex());
-            if (index == null || seen.put(index.getIndex().getName() + "\u0000" + itemPipeline, Boolean.TRUE) != null) {
+            if (seen.put(index.getIndex().getName() + "\u0000" + itemPipeline, Boolean.TRUE) != null) {
                 continue;
             }
             Map<String, Object> meta = metas.of(index);
