@@ -81,7 +81,7 @@ public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
         ActionListener<Response> listener,
         ActionFilterChain<Request, Response> chain
     ) {
-        List<Integer> partials = partialUpdates(bulk);
+        List<IndexUpdates> partials = partialUpdates(bulk);
         if (partials.isEmpty()) {
             chain.proceed(task, action, request, listener);
             return;
@@ -96,20 +96,30 @@ public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
         }));
     }
 
-    /** Positions of the bulk's updates with a partial doc that some embedder of their index reads. */
-    private List<Integer> partialUpdates(BulkRequest bulk) {
-        List<Integer> positions = new ArrayList<>();
+    /** One index's updates that its embedding pipelines must see, resolved once per bulk. */
+    private record IndexUpdates(IndexMetadata index, List<InstructEmbeddingProcessor> embedders, List<Integer> positions) {}
+
+    /** The bulk's updates with a partial doc (or a scripted upsert) into an index with embedding pipelines, by index. */
+    private List<IndexUpdates> partialUpdates(BulkRequest bulk) {
+        Map<String, IndexUpdates> byIndex = new LinkedHashMap<>();
         Metadata metadata = clusterService.get().state().metadata();
         List<DocWriteRequest<?>> requests = bulk.requests();
         for (int i = 0; i < requests.size(); i++) {
             if (requests.get(i) instanceof UpdateRequest update && (embedsDoc(update) || update.scriptedUpsert())) {
                 IndexMetadata index = writeIndex(metadata, update.index());
-                if (index != null && pipelineEmbedders(index).isEmpty() == false) {
-                    positions.add(i);
+                if (index == null) {
+                    continue;  // created by this bulk: nothing stored to merge into
+                }
+                IndexUpdates updates = byIndex.computeIfAbsent(
+                    index.getIndex().getName(),
+                    name -> new IndexUpdates(index, pipelineEmbedders(index), new ArrayList<>())
+                );
+                if (updates.embedders().isEmpty() == false) {
+                    updates.positions().add(i);
                 }
             }
         }
-        return positions;
+        return byIndex.values().stream().filter(updates -> updates.positions().isEmpty() == false).toList();
     }
 
     /** A partial doc that the shard merges without ingest. */
@@ -127,44 +137,27 @@ public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
     }
 
     /** Embeds the partial docs, index by index; answers the positions that failed, with why. */
-    private void embed(BulkRequest bulk, List<Integer> positions, Consumer<Map<Integer, Exception>> done) {
+    private void embed(BulkRequest bulk, List<IndexUpdates> indices, Consumer<Map<Integer, Exception>> done) {
         Map<Integer, Exception> failures = new LinkedHashMap<>();
-        Map<String, List<Integer>> byIndex = new LinkedHashMap<>();
-        Map<String, IndexMetadata> indices = new LinkedHashMap<>();
-        Metadata metadata = clusterService.get().state().metadata();
-        for (int position : positions) {
-            UpdateRequest update = (UpdateRequest) bulk.requests().get(position);
-            IndexMetadata index = writeIndex(metadata, update.index());
-            if (index == null) {
-                continue;  // deleted meanwhile: the bulk answers for it
-            }
-            indices.put(index.getIndex().getName(), index);
-            byIndex.computeIfAbsent(index.getIndex().getName(), k -> new ArrayList<>()).add(position);
-        }
-        List<String> names = new ArrayList<>(byIndex.keySet());
-        embedIndex(bulk, names, 0, indices, byIndex, failures, () -> done.accept(failures));
+        embedIndex(bulk, indices, 0, failures, () -> done.accept(failures));
     }
 
-    private void embedIndex(
-        BulkRequest bulk,
-        List<String> names,
-        int next,
-        Map<String, IndexMetadata> indices,
-        Map<String, List<Integer>> byIndex,
-        Map<Integer, Exception> failures,
-        Runnable done
-    ) {
-        if (next == names.size()) {
+    private void embedIndex(BulkRequest bulk, List<IndexUpdates> indices, int next, Map<Integer, Exception> failures, Runnable done) {
+        if (next == indices.size()) {
             done.run();
             return;
         }
-        IndexMetadata index = indices.get(names.get(next));
-        List<InstructEmbeddingProcessor> embedders = pipelineEmbedders(index);
+        IndexMetadata index = indices.get(next).index();
+        List<InstructEmbeddingProcessor> embedders = indices.get(next).embedders();
+        VectorFieldMappings targets = null;
         List<Integer> positions = new ArrayList<>();
-        for (int position : byIndex.get(names.get(next))) {
+        for (int position : indices.get(next).positions()) {
             UpdateRequest update = (UpdateRequest) bulk.requests().get(position);
             if (update.scriptedUpsert() && update.upsertRequest() != null) {
-                markNoText(update.upsertRequest(), embedders, VectorFieldMappings.of(clusterService.get(), index.getIndex().getName()));
+                if (targets == null) {
+                    targets = VectorFieldMappings.of(clusterService.get(), index.getIndex().getName());  // one read of the mapping per index
+                }
+                markNoText(update.upsertRequest(), embedders, targets);
             }
             if (embedsDoc(update)) {
                 positions.add(position);
@@ -177,7 +170,7 @@ public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
             IngestDocument document = new IngestDocument(index.getIndex().getName(), update.id(), update.routing(), null, null, source);
             wrappers.add(new IngestDocumentWrapper(i, positions.get(i), document, null));
         }
-        runEmbedders(List.copyOf(embedders), 0, wrappers, () -> {
+        runEmbedders(embedders, 0, wrappers, () -> {
             for (IngestDocumentWrapper wrapper : wrappers) {
                 int position = positions.get(wrapper.getSlot());
                 if (wrapper.getException() != null) {
@@ -190,7 +183,7 @@ public final class BulkUpdateEmbeddingFilter extends BulkActionFilter {
                     ((UpdateRequest) bulk.requests().get(position)).doc().source(source, XContentType.JSON);
                 }
             }
-            embedIndex(bulk, names, next + 1, indices, byIndex, failures, done);
+            embedIndex(bulk, indices, next + 1, failures, done);
         });
     }
 
