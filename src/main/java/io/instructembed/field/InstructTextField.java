@@ -42,6 +42,11 @@ public record InstructTextField(
         return chunking != null;
     }
 
+    /** The sibling's sub-field that holds the vectors: {@code chunks} or {@code vector} (its fingerprint is {@code <name>_fingerprint}). */
+    String vectorsName() {
+        return chunked() ? CHUNKS : VectorFieldMappings.ARRAY_VECTOR;
+    }
+
     /** The sibling object's full path: {@code body_instruct} for {@code body}. */
     public String siblingPath() {
         return path + SIBLING_SUFFIX;
@@ -52,7 +57,7 @@ public record InstructTextField(
      * {@code instruct_knn} query on the text field runs on this path.
      */
     public String target() {
-        return siblingPath() + "." + (chunked() ? CHUNKS : VectorFieldMappings.ARRAY_VECTOR);
+        return siblingPath() + "." + vectorsName();
     }
 
     /** The full path of the knn_vector that holds the vectors (inside the nested chunks when chunked). */

@@ -113,7 +113,7 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
      */
     private static boolean isReadBack(Object existing, InstructTextField field) {
         if (existing instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {
-            String vectors = field.chunked() ? InstructTextField.CHUNKS : VectorFieldMappings.ARRAY_VECTOR;
+            String vectors = field.vectorsName();
             return properties.keySet().equals(java.util.Set.of(vectors, vectors + "_fingerprint"));
         }
         return false;

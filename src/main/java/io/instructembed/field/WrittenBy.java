@@ -47,8 +47,7 @@ public final class WrittenBy {
     /** The record in a sibling mapping that is being sent back (GET then PUT of a mapping), or null. */
     static Map<String, String> recordedIn(Object sibling, InstructTextField field) {
         if (sibling instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {
-            String vectors = field.chunked() ? InstructTextField.CHUNKS : io.instructembed.mapping.VectorFieldMappings.ARRAY_VECTOR;
-            if (properties.get(vectors + "_fingerprint") instanceof Map<?, ?> fingerprint && fingerprint.get("meta") instanceof Map<?, ?> meta
+            if (properties.get(field.vectorsName() + "_fingerprint") instanceof Map<?, ?> fingerprint && fingerprint.get("meta") instanceof Map<?, ?> meta
                 && meta.get(MODEL) != null) {
                 Map<String, String> record = new LinkedHashMap<>();
                 meta.forEach((k, v) -> record.put(String.valueOf(k), String.valueOf(v)));
