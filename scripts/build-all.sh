@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.2.0 3.3.0 3.4.0 3.5.0)
+[ ${#versions[@]} -gt 0 ] || versions=(3.2.0 3.3.0 3.4.0 3.5.0 3.6.0)
 mkdir -p target/zips
 for version in "${versions[@]}"; do
   echo "==> OpenSearch $version"

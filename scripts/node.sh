@@ -42,7 +42,7 @@ unpack_zip() {  # zip, destination
 }
 
 # The integ-test-zip distributions of OpenSearch 3.2.0 to 3.4.0 on Maven Central carry only the
-# transport modules (3.5.0's carries all of them), but k-NN extends lang-painless. Full
+# transport modules (3.5.0's and 3.6.0's carry all of them), but k-NN extends lang-painless. Full
 # distributions ship that module; here it is put together from its published jars, which the build
 # copies into a lang-painless/ folder next to the distribution zip (pom.xml, fetch-lang-painless).
 add_lang_painless() {  # home, folder of the module's jars

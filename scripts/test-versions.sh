@@ -6,7 +6,7 @@
 # On 3.4.0, the one 3.x version whose security plugin is on Maven Central, it also starts a node with
 # the security plugin (TLS, demo users) and runs SecuredClusterIT.
 #
-#   scripts/test-versions.sh [VERSION...]     default: 3.2.0 3.3.0 3.4.0
+#   scripts/test-versions.sh [VERSION...]     default: 3.2.0 3.3.0 3.4.0 3.6.0
 #
 # Extra Maven arguments: INSTRUCT_EMBED_MVN_ARGS (e.g. "-o").
 set -euo pipefail
@@ -16,14 +16,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
 
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(3.2.0 3.3.0 3.4.0)
+[ ${#versions[@]} -gt 0 ] || versions=(3.2.0 3.3.0 3.4.0 3.6.0)
 started=$SECONDS
 summary=()
 failed=0
 for version in "${versions[@]}"; do
   case "$version" in
-    3.2.0|3.3.0|3.4.0|3.5.0) ;;
-    *) echo "test-versions.sh: no k-NN zip on Maven Central for OpenSearch $version (supported: 3.2.0 3.3.0 3.4.0 3.5.0)" >&2; exit 2 ;;
+    3.2.0|3.3.0|3.4.0|3.5.0|3.6.0) ;;
+    *) echo "test-versions.sh: no k-NN zip on Maven Central for OpenSearch $version (supported: 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0)" >&2; exit 2 ;;
   esac
   secured=true
   [ "$version" = 3.4.0 ] && secured=false

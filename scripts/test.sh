@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and in-JVM tests, then the plugin zip is installed into a real
 # OpenSearch 3.5.0 node (with k-NN) on 127.0.0.1, and the Java and YAML REST integration tests run
-# against it. Then scripts/test-versions.sh builds the zip for OpenSearch 3.2.0, 3.3.0 and 3.4.0 and
-# runs the YAML suite and SmokeIT on a node of each, and SecuredClusterIT on a 3.4.0 node with the
-# security plugin. Needs a JDK 21+ (found automatically) and Maven; everything else comes from Maven
-# Central. Extra arguments go to Maven for the default version only, and skip the other versions
-# (e.g. -Dtest=PoolerTests -DskipITs); INSTRUCT_EMBED_TEST_VERSIONS="3.4.0" picks the other versions
-# ("" for none).
+# against it. Then scripts/test-versions.sh builds the zip for OpenSearch 3.2.0, 3.3.0, 3.4.0 and
+# 3.6.0 and runs the YAML suite and SmokeIT on a node of each, and SecuredClusterIT on a 3.4.0 node
+# with the security plugin. Needs a JDK 21+ (found automatically) and Maven; everything else comes
+# from Maven Central. Extra arguments go to Maven for the default version only, and skip the other
+# versions (e.g. -Dtest=PoolerTests -DskipITs); INSTRUCT_EMBED_TEST_VERSIONS="3.4.0" picks the
+# other versions ("" for none).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=java-home.sh
@@ -20,7 +20,7 @@ if [ $# -gt 0 ]; then
   echo "scripts/test.sh: Maven arguments given, so the other OpenSearch versions were not tested (scripts/test-versions.sh)"
   exit $status
 fi
-versions=${INSTRUCT_EMBED_TEST_VERSIONS-3.2.0 3.3.0 3.4.0}
+versions=${INSTRUCT_EMBED_TEST_VERSIONS-3.2.0 3.3.0 3.4.0 3.6.0}
 if [ -z "$versions" ]; then
   echo "scripts/test.sh: INSTRUCT_EMBED_TEST_VERSIONS is empty, so the other OpenSearch versions were not tested"
   exit $status
