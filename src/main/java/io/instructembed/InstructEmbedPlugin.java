@@ -15,7 +15,7 @@ import io.instructembed.writerule.CheckedField;
 import io.instructembed.field.InstructTextWriteRule;
 import io.instructembed.ingest.PipelineWriteRule;
 import io.instructembed.ingest.PipelineTargetRecorder;
-import io.instructembed.mapping.IndexMetas;
+import io.instructembed.mapping.IndexMappings;
 import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
@@ -32,6 +32,7 @@ import io.instructembed.model.NativeLibraries;
 import io.instructembed.model.ModelMemory;
 import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.pack.PackRegistry;
+import io.instructembed.query.InstructKnnNestedQueryBuilder;
 import io.instructembed.query.InstructKnnQueryBuilder;
 import io.instructembed.query.QueryModelResolver;
 import io.instructembed.rest.RestEmbedAction;
@@ -114,8 +115,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
     private volatile IngestService ingestService;
     private volatile ThreadPool threadPool;
-    private final IndexMetas indexMetas = new IndexMetas();
-    private final PipelineTargetRecorder targetRecorder = new PipelineTargetRecorder(() -> clusterService, () -> ingestService, () -> client, indexMetas);
+    private final IndexMappings indexMappings = new IndexMappings();
+    private final PipelineTargetRecorder targetRecorder = new PipelineTargetRecorder(() -> clusterService, () -> ingestService, () -> client, indexMappings);
     private final BulkUpdateEmbeddingFilter bulkUpdateFilter = new BulkUpdateEmbeddingFilter(
         () -> clusterService,
         () -> ingestService,
@@ -168,7 +169,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
         InstructKnnQueryBuilder.initialize(
             modelService,
-            new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings, indexMetas)
+            new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings, indexMappings)
         );
         return List.of(modelService);
     }
@@ -259,7 +260,11 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<QuerySpec<?>> getQueries() {
-        return List.of(new QuerySpec<>(InstructKnnQueryBuilder.NAME, InstructKnnQueryBuilder::new, InstructKnnQueryBuilder::fromXContent));
+        return List.of(
+            new QuerySpec<>(InstructKnnQueryBuilder.NAME, InstructKnnQueryBuilder::new, InstructKnnQueryBuilder::fromXContent),
+            // what instruct_knn on chunks becomes: sent to the shards, shown by _validate and profile
+            new QuerySpec<>(InstructKnnNestedQueryBuilder.NAME, InstructKnnNestedQueryBuilder::new, InstructKnnNestedQueryBuilder::fromXContent)
+        );
     }
 
     @Override

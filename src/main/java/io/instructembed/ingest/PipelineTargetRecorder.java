@@ -1,6 +1,6 @@
 package io.instructembed.ingest;
 
-import io.instructembed.mapping.IndexMetas;
+import io.instructembed.mapping.IndexMappings;
 import io.instructembed.mapping.TargetRecords;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -47,9 +47,9 @@ public final class PipelineTargetRecorder extends BulkActionFilter {
     private final Supplier<ClusterService> clusterService;
     private final Supplier<IngestService> ingestService;
     private final Supplier<Client> client;
-    private final IndexMetas metas;
+    private final IndexMappings metas;
 
-    public PipelineTargetRecorder(Supplier<ClusterService> clusterService, Supplier<IngestService> ingestService, Supplier<Client> client, IndexMetas metas) {
+    public PipelineTargetRecorder(Supplier<ClusterService> clusterService, Supplier<IngestService> ingestService, Supplier<Client> client, IndexMappings metas) {
         this.clusterService = clusterService;
         this.ingestService = ingestService;
         this.client = client;
@@ -85,7 +85,7 @@ public final class PipelineTargetRecorder extends BulkActionFilter {
         Metadata metadata = clusterService.get().state().metadata();
         toRecord.forEach((index, targets) -> {
             IndexMetadata indexMetadata = metadata.index(index);
-            Map<String, Object> meta = indexMetadata == null ? Map.of() : metas.of(indexMetadata);
+            Map<String, Object> meta = indexMetadata == null ? Map.of() : metas.meta(indexMetadata);
             PutMappingRequest put = new PutMappingRequest(index).source(Map.of("_meta", TargetRecords.with(meta, targets)));
             ActionListener<AcknowledgedResponse> done = ActionListener.wrap(r -> recorded.run(), e -> {
                 logger.warn("recording the writers {} of the targets of index [{}] failed: {}", targets, index, e.getMessage());
@@ -122,7 +122,7 @@ public final class PipelineTargetRecorder extends BulkActionFilter {
             if (seen.put(index.getIndex().getName() + "\u0000" + itemPipeline, Boolean.TRUE) != null) {
                 continue;
             }
-            Map<String, Object> meta = metas.of(index);
+            Map<String, Object> meta = metas.meta(index);
             List<InstructEmbeddingProcessor> embedders = new ArrayList<>(PipelineWriteRule.embedders(
                 PipelineWriteRule.pipeline(ingest, itemPipeline),
                 PipelineWriteRule.pipeline(ingest, IndexSettings.DEFAULT_PIPELINE.get(index.getSettings())),

@@ -4,6 +4,7 @@ import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
 
+import java.util.Collections;
 import java.util.Map;
 
 /**
@@ -52,11 +53,16 @@ public final class VectorFieldMappings {
             return new VectorFieldMappings(null, false, null);
         }
         MappingMetadata mapping = metadata.mapping();
-        Map<String, Object> source = mapping == null ? Map.of() : mapping.sourceAsMap();
+        return ofMapping(mapping == null ? Map.of() : mapping.sourceAsMap());
+    }
+
+    /** The mapping of an existing index, from its source ({@link IndexMappings} keeps them per mapping version). */
+    public static VectorFieldMappings ofMapping(Map<String, Object> source) {
+        Map<String, Object> properties = asMap(source.get("properties"));
         return new VectorFieldMappings(
-            asMap(source.get("properties")) == null ? Map.of() : asMap(source.get("properties")),
+            properties == null ? Map.of() : Collections.unmodifiableMap(properties),
             source.get("dynamic_templates") == null,
-            asMap(source.get("_meta"))
+            source.get("_meta") instanceof Map<?, ?> ? Collections.unmodifiableMap(asMap(source.get("_meta"))) : null
         );
     }
 

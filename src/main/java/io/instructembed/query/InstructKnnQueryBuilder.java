@@ -10,7 +10,6 @@ import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.join.ScoreMode;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.common.CheckedFunction;
 import org.opensearch.common.xcontent.json.JsonXContent;
@@ -24,15 +23,15 @@ import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.InnerHitBuilder;
 import org.opensearch.index.query.MatchNoneQueryBuilder;
-import org.opensearch.index.query.NestedQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 
 import java.io.IOException;
@@ -40,6 +39,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -250,39 +251,36 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return vector == null ? this : finalQuery(vector, nestedChunks, context.getXContentRegistry());
         }
         EmbeddingService service = Objects.requireNonNull(models, "instruct-embed is not initialised");
-        QueryModelResolver modelResolver = resolver;
-        if (modelResolver != null) {
-            TextLimits.current(modelResolver.clusterService().getClusterSettings()).checkText("[" + NAME + "] [query_text]", queryText);
-        }
-        String[] searched = searchedIndices(context);
-        if (searched != null && searched.length == 0) {
+        QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
+        TextLimits.current(modelResolver.clusterService().getClusterSettings()).checkText("[" + NAME + "] [query_text]", queryText);
+        String[] searched = searchedIndices(context);  // resolved once: every check below reads these
+        if (searched.length == 0) {
             return new MatchNoneQueryBuilder();  // a wildcard that matched nothing: no hits, as OpenSearch answers
         }
-        InstructTextField textField = searched == null ? null : resolver.instructText(searched, fieldName);
-        if (textField != null && fieldName.equals(textField.target()) == false) {
-            return onVectorsOf(textField);
-        }
+        InstructTextField textField = modelResolver.instructText(searched, fieldName);
+        // a query on an instruct_text field runs on the sub-field that holds its vectors, with the field's model
+        String field = textField == null ? fieldName : textField.target();
         String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(searched);
         if (model == null) {
             return new MatchNoneQueryBuilder();  // ignore_unmapped, and no searched index maps the field
         }
         ModelPack pack = service.usablePack(model);
-        if (textField == null && searched != null) {
-            String otherModel = resolver.recordedOtherwise(searched, fieldName, model, pack.identity());
+        if (textField == null) {
+            String otherModel = modelResolver.recordedOtherwise(searched, fieldName, model, pack.identity());
             if (otherModel != null) {
                 throw new IllegalArgumentException(otherModel);
             }
         }
-        boolean nested = checkField(context, model, pack.manifest().dimensions());
+        boolean nested = checkField(searched, field, model, pack.manifest().dimensions());
         if (innerHits != null && nested == false) {
             throw new IllegalArgumentException(
                 "[" + NAME + "] [inner_hits] applies to a nested field of chunks or texts (mapped as nested, with a [vector] knn_vector), not to ["
-                    + fieldName + "]"
+                    + field + "]"
             );
         }
         Embedding cached = service.cachedQuery(model, queryText, task, instruction);
         if (cached != null) {
-            return finalQuery(cached.vector(), nested, context.getXContentRegistry());
+            return on(field, model).finalQuery(cached.vector(), nested, context.getXContentRegistry());
         }
         SetOnce<float[]> vector = new SetOnce<>();
         EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction);
@@ -293,7 +291,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             }, listener::onFailure))
         );
         InstructKnnQueryBuilder pending = new InstructKnnQueryBuilder(
-            fieldName,
+            field,
             queryText,
             task,
             instruction,
@@ -308,67 +306,67 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         return pending;
     }
 
+    /** This query on {@code field} with {@code model}: itself when neither changes. */
+    private InstructKnnQueryBuilder on(String field, String model) {
+        if (field.equals(fieldName) && model.equals(modelId)) {
+            return this;
+        }
+        InstructKnnQueryBuilder moved = new InstructKnnQueryBuilder(field, queryText, task, instruction, model, knnOptions, innerHits);
+        moved.queryName(queryName);
+        moved.boost(boost);
+        return moved;
+    }
+
     /**
      * The query this one becomes once its vector is known: k-NN's {@code knn} on the field, or, for
-     * a nested field of chunks, a {@code nested} query around {@code knn} on its {@code vector} that
-     * scores each document by its best chunk and returns that chunk as an inner hit.
+     * a nested field of chunks, {@link InstructKnnNestedQueryBuilder} around {@code knn} on its
+     * {@code vector}, which scores each document by its best chunk and returns that chunk as an
+     * inner hit.
      */
     QueryBuilder finalQuery(float[] vector, boolean nested, NamedXContentRegistry registry) throws IOException {
         if (nested == false) {
             return knnQuery(vector, registry);
         }
         QueryBuilder knn = knnQuery(fieldName + "." + VectorFieldMappings.ARRAY_VECTOR, vector, DEFAULT_BOOST, null, registry);
-        NestedQueryBuilder query = new NestedQueryBuilder(fieldName, knn, ScoreMode.Max);
-        query.innerHit(innerHitBuilder(fieldName, innerHits, registry));
+        InstructKnnNestedQueryBuilder query = new InstructKnnNestedQueryBuilder(fieldName, knn, innerHitBuilder(fieldName, innerHits, registry), ignoreUnmapped());
         query.boost(boost);
         query.queryName(queryName);
         return query;
     }
 
-    /** The inner hits of a nested chunk query: as the user wrote them, or the best chunk without its vector. */
+    /**
+     * The inner hits of a nested chunk query: as the user wrote them, or the best chunk without its
+     * vector. Unnamed unless the user names them: the shard names them after the path, numbered
+     * when several clauses search it ({@link InstructKnnNestedQueryBuilder}).
+     */
     static InnerHitBuilder innerHitBuilder(String field, Map<String, Object> options, NamedXContentRegistry registry) throws IOException {
         if (options == null) {
-            return new InnerHitBuilder(field).setSize(1)
+            return new InnerHitBuilder().setSize(1)
                 .setFetchSourceContext(new FetchSourceContext(true, null, new String[] { field + "." + VectorFieldMappings.ARRAY_VECTOR }));
         }
         try {
-            InnerHitBuilder builder = parseJson(JsonXContent.contentBuilder().map(options), registry, InnerHitBuilder::fromXContent);
-            if (builder.getName() == null) {
-                builder.setName(field);
-            }
-            return builder;
+            return parseJson(JsonXContent.contentBuilder().map(options), registry, InnerHitBuilder::fromXContent);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("[" + NAME + "] [inner_hits] " + e.getMessage(), e);
         }
     }
 
     /**
-     * The indices this rewrite resolves models and fields in: the search's concrete indices when
-     * coordinating (none for a wildcard that matched nothing), the shard's own index on a shard,
-     * null where there is no index to look at.
+     * The indices this rewrite resolves models and fields in: the search's concrete indices (none
+     * for a wildcard that matched nothing). Only a coordinating rewrite has them; anywhere else the
+     * query was not part of a search request (an alias filter, a percolator's stored query) and
+     * cannot be embedded there, so it is refused, at creation where OpenSearch validates it.
      */
     private static String[] searchedIndices(QueryRewriteContext context) {
-        QueryModelResolver modelResolver = Objects.requireNonNull(resolver, "instruct-embed is not initialised");
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
-        if (coordinator != null && coordinator.getSearchRequest() != null) {
-            return modelResolver.concreteIndices(coordinator.getSearchRequest());
+        if (coordinator == null || coordinator.getSearchRequest() == null) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] runs only in a search request (query, post_filter, aggregations, rescore, _msearch, _explain, _validate): its "
+                    + "query text is embedded while the search is coordinated, which never happens for an alias filter or a stored query. "
+                    + "Store a [knn] query with a vector from _embed instead, or send [" + NAME + "] with each search"
+            );
         }
-        QueryShardContext shard = context.convertToShardContext();
-        return shard == null ? null : new String[] { shard.index().getName() };
-    }
-
-    /**
-     * This query moved onto the sub-field that holds the field's vectors, with the field's model:
-     * a query on {@code body} runs on {@code body_instruct.chunks} (best chunk per document) or on
-     * {@code body_instruct.vector}. A {@code model_id} given by the user must be the field's.
-     */
-    private InstructKnnQueryBuilder onVectorsOf(InstructTextField field) {
-        modelOf(field);
-        // a query on the chunk vectors themselves also goes through the nested field: documents, not chunks, are ranked
-        InstructKnnQueryBuilder moved = new InstructKnnQueryBuilder(field.target(), queryText, task, instruction, field.modelId(), knnOptions, innerHits);
-        moved.queryName(queryName);
-        moved.boost(boost);
-        return moved;
+        return resolver.concreteIndices(coordinator.getSearchRequest());
     }
 
     private String modelOf(InstructTextField field) {
@@ -386,10 +384,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
     }
 
     private String resolveModel(String[] searched) {
-        if (searched == null) {
-            throw new IllegalArgumentException("[" + NAME + "] [model_id] is required here: no index to resolve it from");
-        }
-        return QueryModelResolver.resolve(resolver.state(), searched, fieldName, ignoreUnmapped());
+        return resolver.resolve(resolver.state(), searched, fieldName, ignoreUnmapped());
     }
 
     /** k-NN's {@code ignore_unmapped}, which also lets an index that does not map the field go without a model. */
@@ -401,33 +396,44 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
      * Checks the field in every searched index and tells whether it is a nested field of chunks (or
      * of an array's texts): mapped as {@code nested} with a {@code vector} knn_vector. A field
      * mapped with another dimension than the model's is a 400 naming both, before inference; so is
-     * a field that is nested chunks in one index and a plain vector in another.
+     * a field that is nested chunks in one index and a plain vector in another, and a field that
+     * some searched indices do not map, unless {@code ignore_unmapped} asks for the others alone
+     * (else a client that does not read {@code _shards.failed} would take partial results for all).
+     * Reads each index's mapping from the cache kept per mapping version: no parsing per query.
      */
-    private boolean checkField(QueryRewriteContext context, String model, int dimensions) {
+    private boolean checkField(String[] searched, String field, String model, int dimensions) {
         QueryModelResolver modelResolver = resolver;
-        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
-        if (modelResolver == null || coordinator == null || coordinator.getSearchRequest() == null) {
-            // on a shard: k-NN itself checks the vector against the field
-            QueryShardContext shard = context.convertToShardContext();
-            ObjectMapper object = shard == null ? null : shard.getObjectMapper(fieldName);
-            return object != null && object.nested().isNested();
-        }
-        Map<String, Boolean> nestedByIndex = new java.util.TreeMap<>();
-        for (String index : modelResolver.concreteIndices(coordinator.getSearchRequest())) {
-            VectorFieldMappings mappings = VectorFieldMappings.of(modelResolver.clusterService(), index);
-            boolean nested = mappings.isNestedVectors(fieldName);
-            String problem = mappings.check(fieldName, nested, dimensions, model);
+        Metadata metadata = modelResolver.state().metadata();
+        Map<String, Boolean> nestedByIndex = new TreeMap<>();
+        TreeSet<String> unmapped = new TreeSet<>();
+        for (String index : searched) {
+            IndexMetadata indexMetadata = metadata.index(index);
+            if (indexMetadata == null) {
+                continue;
+            }
+            VectorFieldMappings mappings = modelResolver.vectorMappings(indexMetadata);
+            boolean nested = mappings.isNestedVectors(field);
+            String problem = mappings.check(field, nested, dimensions, model);
             if (problem != null) {
                 throw new IllegalArgumentException("[" + NAME + "] index [" + index + "]: " + problem);
             }
-            if (mappings.isMapped(fieldName)) {
+            if (mappings.isMapped(field)) {
                 nestedByIndex.put(index, nested);
+            } else {
+                unmapped.add(index);
             }
         }
         if (nestedByIndex.values().stream().distinct().count() > 1) {
             throw new IllegalArgumentException(
-                "[" + NAME + "] field [" + fieldName + "] is a nested field of chunks in some searched indices and a vector in others "
+                "[" + NAME + "] field [" + field + "] is a nested field of chunks in some searched indices and a vector in others "
                     + nestedByIndex + ": search them separately"
+            );
+        }
+        if (unmapped.isEmpty() == false && ignoreUnmapped() == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] field [" + (field.equals(fieldName) ? field + "]" : fieldName + "] (vectors [" + field + "])") + " is not mapped in " + unmapped
+                    + (nestedByIndex.isEmpty() ? "" : ", searched together with " + nestedByIndex.keySet() + " that map it")
+                    + ": set [ignore_unmapped] to true to search only the indices that map it, or leave the others out"
             );
         }
         return nestedByIndex.containsValue(true);

@@ -3,14 +3,13 @@ package io.instructembed.query;
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextMappings;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
-import io.instructembed.mapping.IndexMetas;
+import io.instructembed.mapping.IndexMappings;
 import io.instructembed.mapping.TargetRecords;
 import io.instructembed.mapping.VectorFieldMappings;
 import org.opensearch.action.IndicesRequest;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.ingest.IngestMetadata;
@@ -30,27 +29,36 @@ import java.util.TreeSet;
 public final class QueryModelResolver {
     private final ClusterService clusterService;
     private final IndexNameExpressionResolver indexNameResolver;
-    private final InstructTextMappings mappings;
-    private final IndexMetas metas;
+    private final InstructTextMappings instructTextMappings;
+    private final IndexMappings indexMappings;
+    /** The parsed configs of the pipelines, for the cluster state's ingest metadata they were read from. */
+    private volatile ParsedPipelines pipelines = new ParsedPipelines(null, Map.of());
+
+    private record ParsedPipelines(IngestMetadata source, Map<String, Map<String, Object>> configs) {}
 
     public QueryModelResolver(ClusterService clusterService, IndexNameExpressionResolver indexNameResolver) {
-        this(clusterService, indexNameResolver, new InstructTextMappings(), new IndexMetas());
+        this(clusterService, indexNameResolver, new InstructTextMappings(), new IndexMappings());
     }
 
     /**
-     * @param mappings the node's one reader of instruct_text mappings, shared with the response filter
-     * @param metas    the node's one reader of mapping {@code _meta}s, shared with the bulk filter that records target writers
+     * @param instructTextMappings the node's one reader of instruct_text mappings, shared with the response filter
+     * @param indexMappings        the node's one reader of vector fields and {@code _meta}s, shared with the bulk filter that records target writers
      */
     public QueryModelResolver(
         ClusterService clusterService,
         IndexNameExpressionResolver indexNameResolver,
-        InstructTextMappings mappings,
-        IndexMetas metas
+        InstructTextMappings instructTextMappings,
+        IndexMappings indexMappings
     ) {
         this.clusterService = clusterService;
         this.indexNameResolver = indexNameResolver;
-        this.mappings = mappings;
-        this.metas = metas;
+        this.instructTextMappings = instructTextMappings;
+        this.indexMappings = indexMappings;
+    }
+
+    /** The index's vector fields, from the mapping read once per mapping version. */
+    public VectorFieldMappings vectorMappings(IndexMetadata index) {
+        return indexMappings.of(index);
     }
 
     /**
@@ -65,7 +73,7 @@ public final class QueryModelResolver {
             if (metadata == null) {
                 continue;
             }
-            Map<String, Object> meta = metas.of(metadata);
+            Map<String, Object> meta = indexMappings.meta(metadata);
             String target = field.endsWith("." + VectorFieldMappings.ARRAY_VECTOR)
                 && TargetRecords.of(meta, field) == null
                 ? field.substring(0, field.length() - VectorFieldMappings.ARRAY_VECTOR.length() - 1)
@@ -97,9 +105,10 @@ public final class QueryModelResolver {
      * naming the indices: some that cannot be resolved (their pipelines do not write the field,
      * which they map or {@code ignore_unmapped} is off), or several models.
      */
-    public static String resolve(ClusterState state, String[] indices, String field, boolean ignoreUnmapped) {
+    public String resolve(ClusterState state, String[] indices, String field, boolean ignoreUnmapped) {
         TreeMap<String, TreeSet<String>> indicesByModel = new TreeMap<>();
         TreeSet<String> unresolved = new TreeSet<>();
+        TreeSet<String> unmapped = new TreeSet<>();
         for (String index : indices) {
             IndexMetadata metadata = state.metadata().index(index);
             if (metadata == null) {
@@ -107,8 +116,10 @@ public final class QueryModelResolver {
             }
             TreeSet<String> models = modelsWriting(state, metadata, field);
             if (models.isEmpty()) {
-                if (ignoreUnmapped == false || mapsField(metadata, field)) {
+                if (mapsField(metadata, field)) {
                     unresolved.add(index);
+                } else if (ignoreUnmapped == false) {
+                    unmapped.add(index);
                 }
                 continue;
             }
@@ -117,6 +128,7 @@ public final class QueryModelResolver {
             }
         }
         if (indicesByModel.isEmpty()) {
+            unresolved.addAll(unmapped);
             if (unresolved.isEmpty()) {
                 return null;
             }
@@ -138,6 +150,7 @@ public final class QueryModelResolver {
                     + " writes it: give [model_id], or search them separately"
             );
         }
+        // indices that do not map the field at all are left to the query's field check, which names them and offers ignore_unmapped
         return indicesByModel.firstKey();
     }
 
@@ -158,7 +171,7 @@ public final class QueryModelResolver {
                 continue;
             }
             InstructTextField found = null;
-            for (InstructTextField candidate : mappings.of(metadata)) {
+            for (InstructTextField candidate : instructTextMappings.of(metadata)) {
                 if (field.equals(candidate.path()) || field.equals(candidate.target()) || field.equals(candidate.vectorPath())) {
                     found = candidate;
                 }
@@ -198,24 +211,43 @@ public final class QueryModelResolver {
     }
 
     /** Model ids of the instruct_embedding processors, in the index's default and final pipelines, that write {@code field}. */
-    private static TreeSet<String> modelsWriting(ClusterState state, IndexMetadata metadata, String field) {
-        IngestMetadata ingest = state.metadata().custom(IngestMetadata.TYPE);
+    private TreeSet<String> modelsWriting(ClusterState state, IndexMetadata metadata, String field) {
+        Map<String, Map<String, Object>> configs = pipelineConfigs(state.metadata().custom(IngestMetadata.TYPE));
         TreeSet<String> models = new TreeSet<>();
         for (String pipeline : List.of(
             IndexSettings.DEFAULT_PIPELINE.get(metadata.getSettings()),
             IndexSettings.FINAL_PIPELINE.get(metadata.getSettings())
         )) {
-            PipelineConfiguration config = ingest == null ? null : ingest.getPipelines().get(pipeline);
+            Map<String, Object> config = configs.get(pipeline);
             if (config != null) {
-                models.addAll(modelsWriting(config.getConfigAsMap(), field));
+                models.addAll(modelsWriting(config, field));
             }
         }
         return models;
     }
 
-    private static boolean mapsField(IndexMetadata metadata, String field) {
-        MappingMetadata mapping = metadata.mapping();
-        return mapping != null && VectorFieldMappings.fromMapping(mapping.sourceAsMap()).isMapped(field);
+    /**
+     * The pipelines' configs, parsed once per change of the cluster's pipelines rather than on every
+     * query: cluster states share their ingest metadata until a pipeline changes, so the instance
+     * tells whether the parsed configs are still current.
+     */
+    private Map<String, Map<String, Object>> pipelineConfigs(IngestMetadata ingest) {
+        ParsedPipelines parsed = pipelines;
+        if (parsed.source() != ingest) {
+            Map<String, Map<String, Object>> configs = new java.util.HashMap<>();
+            if (ingest != null) {
+                for (PipelineConfiguration config : ingest.getPipelines().values()) {
+                    configs.put(config.getId(), config.getConfigAsMap());
+                }
+            }
+            parsed = new ParsedPipelines(ingest, Map.copyOf(configs));
+            pipelines = parsed;
+        }
+        return parsed.configs();
+    }
+
+    private boolean mapsField(IndexMetadata metadata, String field) {
+        return indexMappings.of(metadata).isMapped(field);
     }
 
     /** Model ids of the pipeline's instruct_embedding processors that write {@code field}. */

@@ -24,8 +24,15 @@ import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.core.xcontent.MediaTypeRegistry;
 import org.opensearch.index.mapper.MapperService;
+import org.opensearch.index.query.BoolQueryBuilder;
+import org.opensearch.index.query.InnerHitContextBuilder;
+import org.opensearch.index.query.NestedQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
+import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.index.query.QueryCoordinatorContext;
+import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.action.search.SearchRequest;
 import org.opensearch.ingest.IngestMetadata;
 import org.opensearch.ingest.PipelineConfiguration;
 import org.opensearch.plugins.Plugin;
@@ -58,6 +65,10 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
     /** The model that the index's default pipeline writes both vector fields with. */
     private static final String PIPELINE_MODEL = INT8;
     private static final String KNN_METHOD = "{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}";
+    private static final String KNN_VECTOR = "{\"type\":\"knn_vector\",\"dimension\":384,\"method\":" + KNN_METHOD + "}";
+    /** The test index's mapping: in its shards' mapper service and in the cluster state the coordinating rewrite reads. */
+    private static final String MAPPING = "{\"properties\":{\"" + VECTOR + "\":" + KNN_VECTOR + ",\"" + CHUNKS
+        + "\":{\"type\":\"nested\",\"properties\":{\"text\":{\"type\":\"text\"},\"vector\":" + KNN_VECTOR + "}}}}";
 
     private static TestModelServices models;
     private static KnnNodeComponents knn;
@@ -81,10 +92,11 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
     }
 
     /** The test index, as the cluster sees it: its default pipeline embeds both fields with {@link #PIPELINE_MODEL}. */
-    private static ClusterState withEmbeddingPipeline(ClusterState state) {
+    private static ClusterState withEmbeddingPipeline(ClusterState state) throws IOException {
         String pipeline = "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + PIPELINE_MODEL + "\",\"field_map\":{\"title\":\""
             + VECTOR + "\",\"body\":\"" + CHUNKS + "\"}}}]}";
         IndexMetadata index = IndexMetadata.builder(getIndex().getName())
+            .putMapping(MAPPING)
             .settings(
                 Settings.builder()
                     .put(IndexMetadata.SETTING_VERSION_CREATED, Version.CURRENT)
@@ -113,10 +125,20 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
 
     @Override
     protected void initializeAdditionalMappings(MapperService mapperService) throws IOException {
-        String vector = "{\"type\":\"knn_vector\",\"dimension\":384,\"method\":" + KNN_METHOD + "}";
-        String mapping = "{\"properties\":{\"" + VECTOR + "\":" + vector + ",\"" + CHUNKS
-            + "\":{\"type\":\"nested\",\"properties\":{\"text\":{\"type\":\"text\"},\"vector\":" + vector + "}}}}";
-        mapperService.merge("_doc", new CompressedXContent(mapping), MapperService.MergeReason.MAPPING_UPDATE);
+        mapperService.merge("_doc", new CompressedXContent(MAPPING), MapperService.MergeReason.MAPPING_UPDATE);
+    }
+
+    /**
+     * Rewrites as a search's coordinating node does, with the search's indices: the only place
+     * where {@code instruct_knn} embeds (elsewhere, as in an alias filter, it is refused).
+     */
+    @Override
+    protected QueryBuilder rewriteQuery(InstructKnnQueryBuilder queryBuilder, QueryRewriteContext rewriteContext) throws IOException {
+        return super.rewriteQuery(queryBuilder, coordinating(rewriteContext));
+    }
+
+    private static QueryCoordinatorContext coordinating(QueryRewriteContext context) {
+        return new QueryCoordinatorContext(context, new SearchRequest(getIndex().getName()));
     }
 
     @Override
@@ -255,7 +277,8 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
         GoldenVectors.Golden golden = GoldenVectors.queries().get(0);
         assertEquals("the reference queries carry the retrieval instruction", "Represent this sentence for searching relevant passages: ", golden.prefix());
         InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(VECTOR, golden.text(), "retrieval", null, FP32, Map.of("k", 7), null);
-        QueryShardContext context = createShardContext();
+        QueryShardContext shard = createShardContext();
+        QueryCoordinatorContext context = coordinating(shard);
 
         QueryBuilder pending = builder.rewrite(context);
         assertNotSame(builder, pending);
@@ -277,13 +300,13 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
         ).get("knn")).get(VECTOR);
         assertEquals(7, field.get("k"));
         assertArrayEquals(golden.vector(), NodeCalls.floats(field.get("vector")), 1e-4f);
-        assertNotNull(knn.toQuery(context));
+        assertNotNull(knn.toQuery(shard));
     }
 
     /** Without {@code model_id}, the model comes from the instruct_embedding processor of the index's default pipeline. */
     public void testModelComesFromTheIndexPipelineWhenNotGiven() throws IOException {
         InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(VECTOR, "rivers of europe", null, null, null, Map.of("k", 3), null);
-        QueryBuilder knn = rewriteAndFetch(builder, createShardContext());
+        QueryBuilder knn = rewriteAndFetch(builder, coordinating(createShardContext()));
         float[] vector = NodeCalls.floats(
             ((Map<?, ?>) ((Map<?, ?>) XContentHelper.convertToMap(JsonXContent.jsonXContent, knn.toString(), false).get("knn")).get(VECTOR)).get(
                 "vector"
@@ -292,5 +315,61 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
         assertArrayEquals(embed(PIPELINE_MODEL, "rivers of europe", null, null), vector, 0f);
         // and not the other bge pack's vector, which differs in the third decimal
         assertFalse(java.util.Arrays.equals(embed(FP32, "rivers of europe", null, null), vector));
+    }
+
+    /** Outside a search request (an alias filter is validated and run on shards) instruct_knn cannot embed: a 400 saying where it runs. */
+    public void testRewriteOutsideASearchRequestIsRefused() throws IOException {
+        InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(VECTOR, "rivers of europe", null, null, FP32, Map.of("k", 3), null);
+        QueryShardContext shard = createShardContext();
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> builder.rewrite(shard));
+        assertTrue(e.getMessage(), e.getMessage().contains("[instruct_knn] runs only in a search request"));
+        assertTrue(e.getMessage(), e.getMessage().contains("alias filter"));
+    }
+
+    /**
+     * Inside the user's own {@code nested} query on the chunk path, the chunk query is the knn
+     * alone (one join, as if the user had written knn on the chunks' vector); on its own it is the
+     * join with max score mode.
+     */
+    public void testChunkQueryInsideNestedOnItsOwnPathJoinsOnce() throws IOException {
+        QueryShardContext context = createShardContext();
+        InstructKnnQueryBuilder builder = new InstructKnnQueryBuilder(CHUNKS, "rivers of europe", null, null, FP32, Map.of("k", 3), null);
+        QueryBuilder chunkQuery = rewriteAndFetch(builder, coordinating(context));
+        assertEquals(InstructKnnNestedQueryBuilder.NAME, chunkQuery.getWriteableName());
+        float[] vector = embed(FP32, "rivers of europe", null, null);
+        QueryBuilder knnOnChunks = parseQuery(
+            JsonXContent.contentBuilder().map(Map.of("knn", Map.of(CHUNKS + ".vector", Map.of("vector", vector, "k", 3)))).toString()
+        );
+        assertEquals(new NestedQueryBuilder(CHUNKS, knnOnChunks, ScoreMode.Max).toQuery(context), chunkQuery.toQuery(context));
+        assertEquals(
+            new NestedQueryBuilder(CHUNKS, knnOnChunks, ScoreMode.Avg).toQuery(context),
+            new NestedQueryBuilder(CHUNKS, chunkQuery, ScoreMode.Avg).toQuery(context)
+        );
+    }
+
+    /** Several clauses on one chunk field: their inner hits are named after the path, then numbered; a name given twice is a 400 naming it. */
+    public void testInnerHitsOfSeveralClausesOnOneFieldTakeNamesOfTheirOwn() throws IOException {
+        QueryShardContext context = createShardContext();
+        QueryBuilder first = rewriteAndFetch(
+            new InstructKnnQueryBuilder(CHUNKS, "rivers", null, null, FP32, Map.of("k", 3), null),
+            coordinating(context)
+        );
+        QueryBuilder second = rewriteAndFetch(
+            new InstructKnnQueryBuilder(CHUNKS, "lakes", null, null, FP32, Map.of("k", 3), null),
+            coordinating(context)
+        );
+        Map<String, InnerHitContextBuilder> innerHits = new java.util.HashMap<>();
+        InnerHitContextBuilder.extractInnerHits(new BoolQueryBuilder().should(first).should(second), innerHits);
+        InnerHitContextBuilder.extractInnerHits(first, innerHits);  // e.g. the same again in post_filter
+        assertEquals(java.util.Set.of(CHUNKS, CHUNKS + "#2", CHUNKS + "#3"), innerHits.keySet());
+
+        QueryBuilder named = rewriteAndFetch(
+            new InstructKnnQueryBuilder(CHUNKS, "rivers", null, null, FP32, Map.of("k", 3), Map.of("name", "best")),
+            coordinating(context)
+        );
+        Map<String, InnerHitContextBuilder> taken = new java.util.HashMap<>();
+        InnerHitContextBuilder.extractInnerHits(named, taken);
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> InnerHitContextBuilder.extractInnerHits(named, taken));
+        assertTrue(e.getMessage(), e.getMessage().contains("[inner_hits] name [best] is taken by another clause"));
     }
 }

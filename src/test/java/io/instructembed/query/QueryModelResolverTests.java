@@ -74,23 +74,23 @@ public class QueryModelResolverTests extends OpenSearchTestCase {
 
     public void testNoIndexMeansNoModelAndNoError() throws Exception {
         ClusterState state = state(new String[0][], Map.of());
-        assertNull(QueryModelResolver.resolve(state, new String[0], "vec", false));
-        assertNull(QueryModelResolver.resolve(state, new String[0], "vec", true));
+        assertNull(new QueryModelResolver(null, null).resolve(state, new String[0], "vec", false));
+        assertNull(new QueryModelResolver(null, null).resolve(state, new String[0], "vec", true));
     }
 
     public void testIgnoreUnmappedSkipsIndicesThatDoNotMapTheField() throws Exception {
         ClusterState state = state(new String[][] { { "plain", null, "{\"properties\":{\"title\":{\"type\":\"text\"}}}" }, { "empty", null, null } }, Map.of());
-        assertNull(QueryModelResolver.resolve(state, new String[] { "plain", "empty" }, "vec", true));
+        assertNull(new QueryModelResolver(null, null).resolve(state, new String[] { "plain", "empty" }, "vec", true));
         IllegalArgumentException e = expectThrows(
             IllegalArgumentException.class,
-            () -> QueryModelResolver.resolve(state, new String[] { "plain" }, "vec", false)
+            () -> new QueryModelResolver(null, null).resolve(state, new String[] { "plain" }, "vec", false)
         );
         assertTrue(e.getMessage(), e.getMessage().contains("[plain] writes field [vec]: give [model_id]"));
     }
 
     public void testIgnoreUnmappedWithAnEmbeddedIndexUsesItsModel() throws Exception {
         ClusterState state = state(new String[][] { { "embedded", "p", VECTOR_MAPPING }, { "plain", null, null } }, Map.of("p", "bge-small-en-v1.5"));
-        assertEquals("bge-small-en-v1.5", QueryModelResolver.resolve(state, new String[] { "embedded", "plain" }, "vec", true));
+        assertEquals("bge-small-en-v1.5", new QueryModelResolver(null, null).resolve(state, new String[] { "embedded", "plain" }, "vec", true));
     }
 
     public void testAnIndexWithoutAPipelineNextToOneWithIsRefusedNamingIt() throws Exception {
@@ -101,7 +101,7 @@ public class QueryModelResolverTests extends OpenSearchTestCase {
         for (boolean ignoreUnmapped : new boolean[] { false, true }) {  // it maps the field: ignore_unmapped does not apply
             IllegalArgumentException e = expectThrows(
                 IllegalArgumentException.class,
-                () -> QueryModelResolver.resolve(state, new String[] { "embedded", "raw-vectors" }, "vec", ignoreUnmapped)
+                () -> new QueryModelResolver(null, null).resolve(state, new String[] { "embedded", "raw-vectors" }, "vec", ignoreUnmapped)
             );
             assertTrue(e.getMessage(), e.getMessage().contains("the pipelines of [embedded] embed field [vec] with model [bge-small-en-v1.5]"));
             assertTrue(e.getMessage(), e.getMessage().contains("no instruct_embedding processor of [raw-vectors] writes it"));
@@ -115,7 +115,7 @@ public class QueryModelResolverTests extends OpenSearchTestCase {
         );
         IllegalArgumentException e = expectThrows(
             IllegalArgumentException.class,
-            () -> QueryModelResolver.resolve(state, new String[] { "a", "b" }, "vec", false)
+            () -> new QueryModelResolver(null, null).resolve(state, new String[] { "a", "b" }, "vec", false)
         );
         assertTrue(e.getMessage(), e.getMessage().contains("{bge-small-en-v1.5=[a], bge-small-en-v1.5-int8=[b]}"));
     }
