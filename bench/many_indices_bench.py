@@ -31,14 +31,19 @@ TEXTS = [
 QUERY = "how do brain cells talk?"
 
 
-def timed(fn, rounds):
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+def interleaved(first, second, rounds):
+    """p50 and p99 of each, timed in alternation so that both see the same machine (a shared one drifts)."""
+    times = ([], [])
+    for i in range(rounds):
+        for which, fn in ((i % 2, (first, second)[i % 2]), (1 - i % 2, (first, second)[1 - i % 2])):
+            start = time.perf_counter()
+            fn()
+            times[which].append((time.perf_counter() - start) * 1000)
+    result = []
+    for t in times:
+        t.sort()
+        result.append((statistics.median(t), t[min(len(t) - 1, int(len(t) * 0.99))]))
+    return result
 
 
 def create(url, kind, name):
@@ -80,7 +85,7 @@ def main():
     vector = call(url, "POST", "/_plugins/_instruct_embed/_embed",
                   {"model_id": MODEL, "input_type": "query", "texts": [QUERY]})["embeddings"][0]["vector"]
 
-    print(f"{args.indices} indices of {len(TEXTS)} documents per kind, 1 shard each; {args.rounds} rounds; "
+    print(f"{args.indices} indices of {len(TEXTS)} documents per kind, 1 shard each; {args.rounds} rounds of each, alternating; "
           f"ms over REST at concurrency 1 (p50 / p99); instruct_knn's query embedding cached")
     print(f"{'kind':14} {'indices':>7}  {'knn p50/p99':>15}  {'instruct_knn p50/p99':>21}  {'difference of p50s':>18}")
     for kind, prefix in kinds.items():
@@ -100,8 +105,7 @@ def main():
 
             search(instruct)  # caches the query embedding
             search(plain)
-            knn = timed(lambda: search(plain), args.rounds)
-            ours = timed(lambda: search(instruct), args.rounds)
+            knn, ours = interleaved(lambda: search(plain), lambda: search(instruct), args.rounds)
             print(f"{kind:14} {count:>7}  {knn[0]:6.2f} / {knn[1]:6.2f}  {ours[0]:9.2f} / {ours[1]:9.2f}  "
                   f"{ours[0] - knn[0]:+15.2f} ms", flush=True)
     for prefix in kinds.values():
