@@ -39,6 +39,7 @@ import io.instructembed.rest.RestGetModelsAction;
 import io.instructembed.rest.RestModelLifecycleAction;
 import io.instructembed.rest.RestStatsAction;
 import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
+import io.instructembed.rest.openai.RestOpenAiModelsAction;
 import io.instructembed.settings.InstructEmbedSettings;
 import io.instructembed.transport.stats.StatsAction;
 import io.instructembed.transport.stats.TransportStatsAction;
@@ -254,7 +255,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
         return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction(),
-            new RestModelLifecycleAction());
+            new RestOpenAiModelsAction(), new RestModelLifecycleAction());
     }
 
     @Override
