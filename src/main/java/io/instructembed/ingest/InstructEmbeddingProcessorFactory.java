@@ -1,6 +1,7 @@
 package io.instructembed.ingest;
 
 import io.instructembed.chunking.ChunkingOptions;
+import io.instructembed.limits.TextLimits;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackManifest;
@@ -107,6 +108,11 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             service,
             clusterService.get()
         );
+    }
+
+    /** The text limits in force (dynamic cluster settings). */
+    TextLimits textLimits() {
+        return TextLimits.current(clusterService.get().getClusterSettings());
     }
 
     /** This node's pack of that id, or null. */
