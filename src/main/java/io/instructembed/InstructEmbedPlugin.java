@@ -2,6 +2,7 @@ package io.instructembed;
 
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextFieldMapper;
+import io.instructembed.field.InstructTextMappingFilter;
 import io.instructembed.field.InstructTextMappingTransformer;
 import io.instructembed.field.InstructTextMappings;
 import io.instructembed.field.InstructTextSourceFilter;
@@ -112,6 +113,13 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     );
     private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
     private final InstructTextMappings instructTextMappings = new InstructTextMappings();
+    // k-NN's libraries are looked for now, as the node starts, never on the mapping path
+    private final InstructTextMappingTransformer mappingTransformer = new InstructTextMappingTransformer(
+        () -> modelService().packs(),
+        () -> instructTextFactory,
+        KnnNativeLibraries.ofThisJvm()
+    );
+    private final InstructTextMappingFilter mappingFilter = new InstructTextMappingFilter(() -> clusterService, mappingTransformer);
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
     private volatile IngestService ingestService;
     private volatile ThreadPool threadPool;
@@ -305,12 +313,12 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<MappingTransformer> getMappingTransformers() {
-        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory, KnnNativeLibraries.ofThisJvm()));
+        return List.of(mappingTransformer);
     }
 
     @Override
     public List<ActionFilter> getActionFilters() {
-        return List.of(sourceFilter, bulkUpdateFilter, targetRecorder);
+        return List.of(sourceFilter, bulkUpdateFilter, targetRecorder, mappingFilter);
     }
 
     private ModelService modelService() {
