@@ -5,7 +5,8 @@
 #   node.sh start DIR HTTP_PORTS TRANSPORT_PORTS      start it on 127.0.0.1 (ports: "9200" or "9400-9499")
 #   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
 #                                                      install + start on free ports, then write
-#                                                      DIR/cluster.properties for the integration tests;
+#                                                      DIR/cluster.properties for the integration tests
+#                                                      (the node's address and its log file);
 #                                                      USER_PACKS is copied to config/instruct-embed/packs
 #   node.sh start-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
 #                                                      two nodes (DIR/node-1, DIR/node-2) in one cluster on
@@ -186,10 +187,12 @@ YML
   local transport
   transport=$(sed -n '1s/.*://p' "$home/logs/transport.ports")
   echo "$port" >"$dir/http.port"
+  # tests.node.log: the node's log, which tests read to check what a request logged
   cat >"$dir/cluster.properties" <<PROPS
 tests.rest.cluster=127.0.0.1:$port
 tests.cluster=127.0.0.1:$transport
 tests.clustername=instruct-embed
+tests.node.log=$(cd "$home/logs" && pwd)/${CLUSTER_NAME:-instruct-embed}.log
 PROPS
 
   echo "OpenSearch is up at ${NODE_SCHEME:-http}://127.0.0.1:$port (pid $(cat "$home/opensearch.pid"), logs in $home/logs)"

@@ -2,6 +2,7 @@ package io.instructembed;
 
 import io.instructembed.field.InstructTextField;
 import io.instructembed.field.InstructTextFieldMapper;
+import io.instructembed.field.InstructTextMappingFilter;
 import io.instructembed.field.InstructTextMappingTransformer;
 import io.instructembed.field.InstructTextMappings;
 import io.instructembed.field.InstructTextSourceFilter;
@@ -40,6 +41,7 @@ import io.instructembed.rest.RestGetModelsAction;
 import io.instructembed.rest.RestModelLifecycleAction;
 import io.instructembed.rest.RestStatsAction;
 import io.instructembed.rest.openai.RestOpenAiEmbeddingsAction;
+import io.instructembed.rest.openai.RestOpenAiModelsAction;
 import io.instructembed.settings.InstructEmbedSettings;
 import io.instructembed.transport.stats.StatsAction;
 import io.instructembed.transport.stats.TransportStatsAction;
@@ -112,6 +114,13 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     );
     private final InstructTextProcessorFactory instructTextFactory = new InstructTextProcessorFactory(embeddingFactory);
     private final InstructTextMappings instructTextMappings = new InstructTextMappings();
+    // k-NN's libraries are looked for now, as the node starts, never on the mapping path
+    private final InstructTextMappingTransformer mappingTransformer = new InstructTextMappingTransformer(
+        () -> modelService().packs(),
+        () -> instructTextFactory,
+        KnnNativeLibraries.ofThisJvm()
+    );
+    private final InstructTextMappingFilter mappingFilter = new InstructTextMappingFilter(() -> clusterService, mappingTransformer);
     private final InstructTextSourceFilter sourceFilter = new InstructTextSourceFilter(() -> clusterService, instructTextMappings);
     private volatile IngestService ingestService;
     private volatile ThreadPool threadPool;
@@ -255,7 +264,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
         return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction(),
-            new RestModelLifecycleAction());
+            new RestOpenAiModelsAction(), new RestModelLifecycleAction());
     }
 
     @Override
@@ -309,12 +318,12 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
 
     @Override
     public List<MappingTransformer> getMappingTransformers() {
-        return List.of(new InstructTextMappingTransformer(() -> modelService().packs(), () -> instructTextFactory, KnnNativeLibraries.ofThisJvm()));
+        return List.of(mappingTransformer);
     }
 
     @Override
     public List<ActionFilter> getActionFilters() {
-        return List.of(sourceFilter, bulkUpdateFilter, targetRecorder);
+        return List.of(sourceFilter, bulkUpdateFilter, targetRecorder, mappingFilter);
     }
 
     private ModelService modelService() {

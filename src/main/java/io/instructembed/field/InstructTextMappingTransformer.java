@@ -47,24 +47,37 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         this.knnLibraries = knnLibraries;
     }
 
+    /**
+     * Refusals rarely get here: OpenSearch logs a transformer's failure at ERROR, so
+     * {@link InstructTextMappingFilter} refuses the same mappings before the transformers run.
+     */
     @Override
     public void transform(Map<String, Object> mapping, TransformContext context, ActionListener<Void> listener) {
         try {
-            for (String template : InstructTextFields.dynamicTemplates(mapping)) {
-                throw new MapperParsingException(
-                    "dynamic template [" + template + "] maps fields as [" + InstructTextField.CONTENT_TYPE + "]: a field mapped from a "
-                        + "dynamic template gets no vector sub-fields, so its documents would never be embedded; declare each "
-                        + InstructTextField.CONTENT_TYPE + " field by name under \"properties\""
-                );
-            }
-            for (InstructTextFields.Found found : InstructTextFields.find(mapping)) {
-                addVectorFields(found);
-            }
+            apply(mapping);
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
         listener.onResponse(null);
+    }
+
+    /**
+     * Completes the mapping in place, or refuses it with a {@link MapperParsingException} (400)
+     * that names the field and the reason. Reads no file: packs and k-NN's libraries were looked
+     * at when the node started.
+     */
+    void apply(Map<String, Object> mapping) {
+        for (String template : InstructTextFields.dynamicTemplates(mapping)) {
+            throw new MapperParsingException(
+                "dynamic template [" + template + "] maps fields as [" + InstructTextField.CONTENT_TYPE + "]: a field mapped from a "
+                    + "dynamic template gets no vector sub-fields, so its documents would never be embedded; declare each "
+                    + InstructTextField.CONTENT_TYPE + " field by name under \"properties\""
+            );
+        }
+        for (InstructTextFields.Found found : InstructTextFields.find(mapping)) {
+            addVectorFields(found);
+        }
     }
 
     private void addVectorFields(InstructTextFields.Found found) {

@@ -1,5 +1,6 @@
 package io.instructembed.ingest;
 
+import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
 
 import java.util.List;
@@ -13,4 +14,11 @@ interface FieldEmbedder {
      * shard: an absent source is unchanged, and a cleared one must null its targets.
      */
     void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler);
+
+    /**
+     * Adds what {@code document} gives this embedder to a tally of the whole document (see
+     * {@link DocumentTally}); reads the document only, and never fails: a document that cannot be
+     * read fails in {@link #batchExecute} with its reason.
+     */
+    void tally(IngestDocument document, boolean partial, DocumentTally tally);
 }

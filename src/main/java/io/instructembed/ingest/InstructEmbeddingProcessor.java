@@ -169,13 +169,10 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             IngestDocument document = wrapper.getIngestDocument();
             try {
                 FieldTexts.Read read = FieldTexts.read(document, fieldMap, ignoreMissing, partial);
-                List<FieldTexts.Field> fields = read.fields();
-                if (chunking == null) {
-                    fields = BlankTexts.drop(fields);
-                    checkTextCount(fields, limits);
-                } else {
-                    checkChunkedChars(fields, limits);
-                }
+                List<FieldTexts.Field> fields = textsToEmbed(read);
+                DocumentTally tally = new DocumentTally();
+                count(fields, tally);
+                tally.check(limits);
                 String index = document.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
                 VectorFieldMappings targets = mappings.computeIfAbsent(String.valueOf(index), i -> VectorFieldMappings.of(clusterService, index));
                 for (FieldTexts.Field field : fields) {
@@ -344,30 +341,35 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         return CallWindow.shareOfQueue(clusterService.getClusterSettings().get(InstructEmbedSettings.QUEUE_MAX_TEXTS));
     }
 
-    /** Texts embedded whole: one document may give at most so many, all its fields together. */
-    private static void checkTextCount(List<FieldTexts.Field> fields, TextLimits limits) {
-        int texts = 0;
-        StringBuilder names = new StringBuilder();
-        for (FieldTexts.Field field : fields) {
-            texts += field.texts().size();
-            names.append(names.isEmpty() ? "" : ", ").append("field [").append(field.source()).append("]: ").append(field.texts().size());
-        }
-        limits.checkDocumentTexts(texts, names.toString());
+    /** The fields of a document to embed: blank entries of arrays are not embedded whole (chunking gives them no chunk). */
+    private List<FieldTexts.Field> textsToEmbed(FieldTexts.Read read) {
+        return chunking == null ? BlankTexts.drop(read.fields()) : read.fields();
     }
 
-    /** Chunking tokenises whole texts: a document's texts to chunk are bounded before any of them is tokenised. */
-    private static void checkChunkedChars(List<FieldTexts.Field> fields, TextLimits limits) {
-        long chars = 0;
-        StringBuilder names = new StringBuilder();
+    private void count(List<FieldTexts.Field> fields, DocumentTally tally) {
         for (FieldTexts.Field field : fields) {
-            long fieldChars = 0;
-            for (String text : field.texts()) {
-                fieldChars += text.length();
+            if (chunking == null) {
+                tally.whole(field);
+            } else {
+                tally.chunked(field);
             }
-            chars += fieldChars;
-            names.append(names.isEmpty() ? "" : ", ").append("field [").append(field.source()).append("]: ").append(fieldChars);
         }
-        limits.checkDocument(chars, names.toString());
+    }
+
+    /**
+     * Adds what the document gives this processor to a tally of several processors (the
+     * instruct_text fields of an index). A document whose fields cannot be read adds nothing: it
+     * fails in {@link #batchExecute} with the reason, naming the field.
+     */
+    @Override
+    public void tally(IngestDocument document, boolean partial, DocumentTally tally) {
+        List<FieldTexts.Field> fields;
+        try {
+            fields = textsToEmbed(FieldTexts.read(document, fieldMap, ignoreMissing, partial));
+        } catch (RuntimeException e) {
+            return;
+        }
+        count(fields, tally);
     }
 
     /** Whether a field's target gets an array of objects (an array of texts, or chunks) rather than one vector. */
@@ -577,6 +579,11 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     }
 
     private void fail(IngestDocumentWrapper wrapper, Exception e) {
+        failDocument(wrapper, e);
+    }
+
+    /** Fails one document of a batch; a bad-input reason (400) names the processor, as every reason of its documents does. */
+    static void failDocument(IngestDocumentWrapper wrapper, Exception e) {
         Exception reason = e instanceof IllegalArgumentException
             ? new IllegalArgumentException("[" + TYPE + "] " + e.getMessage(), e.getCause())
             : e;

@@ -1,6 +1,7 @@
 package io.instructembed.ingest;
 
 import io.instructembed.chunking.ChunkingOptions;
+import io.instructembed.limits.TextLimits;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackManifest;
@@ -11,10 +12,10 @@ import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.Processor;
 import org.opensearch.transport.client.Client;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 /**
@@ -109,6 +110,11 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         );
     }
 
+    /** The text limits in force (dynamic cluster settings). */
+    TextLimits textLimits() {
+        return TextLimits.current(clusterService.get().getClusterSettings());
+    }
+
     /** This node's pack of that id, or null. */
     ModelPack pack(String modelId) {
         return models.get().packs().get(modelId).orElse(null);
@@ -116,25 +122,26 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
 
     /**
      * Reads the {@code chunking} object and resolves {@code max_tokens} against what the pack takes
-     * after its document prompt, counted with the pack's tokenizer: the default filled in, a larger
-     * value refused. Resolved options also give the fingerprint of skip_existing, so that naming the
-     * default size explicitly does not re-embed everything. A pack whose weights are not installed
-     * yet is checked against its max tokens only; the exact check then runs when its documents are
-     * chunked.
+     * after its document prompt (the budget the model service learnt at start with the pack's
+     * tokenizer): the default filled in, a larger value refused. Resolved options also give the
+     * fingerprint of skip_existing, so that naming the default size explicitly does not re-embed
+     * everything. Factories run on cluster-state threads and never load the tokenizer: a pack whose
+     * budget is not known (its weights are not installed, or its tokenizer could not be read at
+     * start) is checked against its max tokens only; the exact check then runs when its documents
+     * are chunked, on the model's thread.
      */
     private static ChunkingOptions chunking(String tag, Object raw, EmbeddingService service, ModelPack pack, String task) {
         String type = InstructEmbeddingProcessor.TYPE;
         try {
             ChunkingOptions options = ChunkingOptions.parse(raw);
-            if (pack.state() == PackState.AVAILABLE) {
-                return options.resolve(service.chunkBudget(pack.id(), task), pack.id());
+            OptionalInt budget = pack.state() == PackState.AVAILABLE ? service.knownChunkBudget(pack.id(), task) : OptionalInt.empty();
+            if (budget.isPresent()) {
+                return options.resolve(budget.getAsInt(), pack.id());
             }
             options.resolve(pack.manifest().maxTokens(), pack.id());
             return options;
         } catch (IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", e.getMessage());
-        } catch (IOException e) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", "cannot read the tokenizer of model [" + pack.id() + "]: " + e.getMessage());
         }
     }
 }

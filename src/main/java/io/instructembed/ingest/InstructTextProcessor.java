@@ -1,5 +1,6 @@
 package io.instructembed.ingest;
 
+import io.instructembed.limits.TextLimits;
 import io.instructembed.writerule.SourceValues;
 import org.opensearch.ingest.AbstractBatchingSystemProcessor;
 import org.opensearch.ingest.IngestDocument;
@@ -8,6 +9,7 @@ import org.opensearch.ingest.IngestDocumentWrapper;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The system ingest processor of an index with {@code instruct_text} fields: OpenSearch builds it
@@ -30,10 +32,13 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
     record Field(String path, String siblingPath, FieldEmbedder embedder) {}
 
     private final List<Field> fields;
+    /** The text limits in force, read once per batch (they are dynamic settings). */
+    private final Supplier<TextLimits> limits;
 
-    InstructTextProcessor(String tag, String description, List<Field> fields) {
+    InstructTextProcessor(String tag, String description, List<Field> fields, Supplier<TextLimits> limits) {
         super(tag, description, WHOLE_BATCH);
         this.fields = List.copyOf(fields);
+        this.limits = limits;
     }
 
     @Override
@@ -71,7 +76,34 @@ public final class InstructTextProcessor extends AbstractBatchingSystemProcessor
                 }
             }
         }
+        checkDocumentLimits(wrappers);
         runFrom(0, wrappers, handler);
+    }
+
+    /**
+     * The per-document limits count what the whole document gives to embed, as for a processor's
+     * field map: each field's processor sees its own field only, so the fields are counted here,
+     * together, before any of them is embedded. A document over a limit fails alone.
+     */
+    private void checkDocumentLimits(List<IngestDocumentWrapper> wrappers) {
+        if (fields.size() < 2) {
+            return;  // the field's processor counts its one field itself
+        }
+        TextLimits limits = this.limits.get();
+        for (IngestDocumentWrapper wrapper : wrappers) {
+            if (wrapper.getException() != null || wrapper.getIngestDocument() == null) {
+                continue;
+            }
+            DocumentTally tally = new DocumentTally();
+            for (Field field : fields) {
+                field.embedder().tally(wrapper.getIngestDocument(), false, tally);
+            }
+            try {
+                tally.check(limits);
+            } catch (IllegalArgumentException e) {
+                InstructEmbeddingProcessor.failDocument(wrapper, e);
+            }
+        }
     }
 
     private void runFrom(int field, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {

@@ -54,7 +54,8 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
             }
             processors.add(new InstructTextProcessor.Field(field.path(), field.siblingPath(), embedder));
         }
-        return new InstructTextProcessor(tag, "embeds the instruct_text fields " + fields.stream().map(InstructTextField::path).toList(), processors);
+        return new InstructTextProcessor(tag, "embeds the instruct_text fields " + fields.stream().map(InstructTextField::path).toList(), processors,
+            embeddingFactory::textLimits);
     }
 
     /**

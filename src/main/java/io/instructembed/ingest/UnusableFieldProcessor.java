@@ -67,4 +67,8 @@ final class UnusableFieldProcessor extends AbstractProcessor implements FieldEmb
         }
         handler.accept(wrappers);
     }
+
+    /** Adds nothing: this field embeds nothing (a document with text in it fails with the reason above). */
+    @Override
+    public void tally(IngestDocument document, boolean partial, DocumentTally tally) {}
 }

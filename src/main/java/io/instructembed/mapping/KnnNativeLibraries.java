@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,13 +33,26 @@ public final class KnnNativeLibraries {
     private final List<Path> folders;
     private final Predicate<Path> isFile;
 
+    /** Per native engine, the library it lacks ("" when none), once answered; else null: look each time. */
+    private final Map<String, String> answered;
+
     /** The folders searched, and how a file is found in them (tests name their own folders). */
     public KnnNativeLibraries(List<Path> folders, Predicate<Path> isFile) {
-        this.folders = List.copyOf(folders);
-        this.isFile = isFile;
+        this(folders, isFile, null);
     }
 
-    /** The library path of this JVM, read once (it cannot change while the node runs). */
+    private KnnNativeLibraries(List<Path> folders, Predicate<Path> isFile, Map<String, String> answered) {
+        this.folders = List.copyOf(folders);
+        this.isFile = isFile;
+        this.answered = answered;
+    }
+
+    /**
+     * The answers for this JVM, found once, on the first call: the plugin asks when the node
+     * starts, so that the mapping checks, which run on the cluster manager's cluster-state path,
+     * never look at a file. (A library installed later would need a restart anyway: k-NN's
+     * native engines are loaded with the node.)
+     */
     public static KnnNativeLibraries ofThisJvm() {
         KnnNativeLibraries libraries = ofThisJvm;
         if (libraries == null) {
@@ -46,10 +60,22 @@ public final class KnnNativeLibraries {
             for (String property : List.of("sun.boot.library.path", "java.library.path")) {
                 folders.addAll(folders(System.getProperty(property)));
             }
-            libraries = new KnnNativeLibraries(folders, Files::isRegularFile);
+            libraries = new KnnNativeLibraries(folders, Files::isRegularFile).answeredNow();
             ofThisJvm = libraries;
         }
         return libraries;
+    }
+
+    /** These answers, looked up now for every native engine, and never again. */
+    KnnNativeLibraries answeredNow() {
+        Map<String, String> missing = new HashMap<>();
+        for (String engine : ENGINES.keySet()) {
+            String library = missingLibrary(engine);
+            missing.put(engine, library == null ? "" : library);
+        }
+        return new KnnNativeLibraries(folders, path -> {
+            throw new IllegalStateException("answered at start: no file is looked at");
+        }, Map.copyOf(missing));
     }
 
     /** The folders of a path list such as {@code java.library.path}; unusable entries are left out. */
@@ -82,6 +108,10 @@ public final class KnnNativeLibraries {
     public String missingLibrary(String engine) {
         if (isNative(engine) == false) {
             return null;
+        }
+        if (answered != null) {
+            String library = answered.get(engine.toLowerCase(Locale.ROOT));
+            return library.isEmpty() ? null : library;
         }
         for (String library : List.of(ENGINES.get(engine.toLowerCase(Locale.ROOT)), COMMON)) {
             if (present(library) == false) {

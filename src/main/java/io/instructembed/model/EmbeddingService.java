@@ -7,8 +7,8 @@ import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
 import org.opensearch.core.action.ActionListener;
 
-import java.io.IOException;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * What the plugin's features (the ingest processor, the {@code instruct_knn} query, the
@@ -30,8 +30,11 @@ public interface EmbeddingService {
     /** Cuts each text into chunks that fit the model whole with its document prompt; answers with each text's chunks, in order. */
     void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener);
 
-    /** Tokens of source text one chunk may hold after the document prompt (or a symmetric task's query prompt). */
-    int chunkBudget(String modelId, String task) throws IOException;
+    /**
+     * Tokens of source text one chunk may hold after the document prompt (or a symmetric task's
+     * query prompt), when known: learnt when the service starts, never by reading a file here.
+     */
+    OptionalInt knownChunkBudget(String modelId, String task);
 
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
     ModelPack usablePack(String modelId);

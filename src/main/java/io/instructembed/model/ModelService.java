@@ -24,6 +24,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +57,8 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
     private final ConcurrentHashMap<String, ModelCounters> counters = new ConcurrentHashMap<>();
     /** Per pack (a fixed set): ingest totals (chunking, skip_existing), kept across loads. */
     private final ConcurrentHashMap<String, IngestCounters> ingestTotals = new ConcurrentHashMap<>();
-    /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt. */
-    private final ConcurrentHashMap<String, Integer> chunkBudgets = new ConcurrentHashMap<>();
+    /** Per pack and task (a fixed set): tokens of source text a chunk may hold after the document prompt, learnt at start. */
+    private final ChunkBudgets chunkBudgets;
     private volatile boolean closed;
 
     /**
@@ -92,6 +93,25 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         SchedulerConfig schedulerConfig,
         ModelMemory memory
     ) {
+        this(packs, executor, config, sessions, devices, queryCache, schedulerConfig, memory, ChunkBudgets.FROM_PACK_FILES);
+    }
+
+    /**
+     * Learns the chunk budgets of every available pack (one tokenizer load per pack, through
+     * {@code tokenizers}): built on the node's start, which may block, so that the cluster-state
+     * threads that build pipelines and check mappings never load a file.
+     */
+    ModelService(
+        PackRegistry packs,
+        ExecutorService executor,
+        InferenceConfig config,
+        SessionOpener sessions,
+        DevicePlan devices,
+        QueryEmbeddingCache queryCache,
+        SchedulerConfig schedulerConfig,
+        ModelMemory memory,
+        ChunkBudgets.TokenizerLoader tokenizers
+    ) {
         this.packs = packs;
         this.executor = executor;
         this.config = config;
@@ -101,6 +121,7 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         this.schedulerConfig = schedulerConfig;
         this.limits = new InferenceLimits(schedulerConfig.maxQueuedTexts(), schedulerConfig.maxWaitNanos());
         this.memory = memory;
+        this.chunkBudgets = ChunkBudgets.learn(packs, tokenizers);
     }
 
     @Override
@@ -179,7 +200,7 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
             return;
         }
         slot(pack).submit(new TaskWork<>(call.texts().size(), model -> {
-            ChunkingOptions options = call.chunking().resolve(chunkBudget(pack, call.task(), model::tokenize), pack.id());
+            ChunkingOptions options = call.chunking().resolve(chunkBudgets.of(pack, call.task(), model::tokenize), pack.id());
             List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
             for (String text : call.texts()) {
                 TextChunker.Fit fit = (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false;
@@ -191,31 +212,14 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
 
     /**
      * Tokens of source text one chunk may hold: the pack's max tokens less what its document
-     * prompt (or a symmetric task's query prompt) and special tokens take. Needs the pack's
-     * tokenizer: computed once per pack and task with a tokenizer opened for the question (never
-     * the loaded model's, which an unload may close meanwhile).
+     * prompt (or a symmetric task's query prompt) and special tokens take. Learnt for every
+     * available pack when the service started; never reads a file, so pipeline factories and
+     * mapping checks on cluster-state threads may ask. Empty when not learnt (the pack's tokenizer
+     * could not be read at start, or the task is unknown); then {@link #chunk} finds it itself.
      */
     @Override
-    public int chunkBudget(String modelId, String task) throws IOException {
-        ModelPack pack = usablePack(modelId);
-        Integer known = chunkBudgets.get(budgetKey(pack, task));
-        if (known != null) {
-            return known;
-        }
-        try (PackTokenizer tokenizer = PackTokenizer.load(pack.tokenizerPath(), pack.manifest())) {
-            return chunkBudget(pack, task, tokenizer::tokenize);
-        }
-    }
-
-    private int chunkBudget(ModelPack pack, String task, java.util.function.Function<String, TokenizedText> tokenizer) {
-        return chunkBudgets.computeIfAbsent(budgetKey(pack, task), key -> {
-            int promptTokens = tokenizer.apply(renderDocument(pack, "", task)).length();
-            return Math.max(1, pack.manifest().maxTokens() - promptTokens);
-        });
-    }
-
-    private static String budgetKey(ModelPack pack, String task) {
-        return pack.id() + '\u0000' + task;
+    public OptionalInt knownChunkBudget(String modelId, String task) {
+        return chunkBudgets.known(usablePack(modelId), task);
     }
 
     private static String renderDocument(ModelPack pack, String text, String task) {

@@ -13,6 +13,9 @@ import java.util.List;
  * @param missingFiles    required files found in none of the folders
  * @param installDir      where a user puts files for this pack (config/instruct-embed/packs/&lt;id&gt;)
  * @param identity        {@link PackIdentity} of an available pack (what its vectors depend on), else null
+ * @param filesModified   when this node's copy of an available pack last changed: the latest
+ *                        modification time of its manifest, graph, external data and tokenizer, in
+ *                        epoch seconds (read once, when the packs are scanned); 0 otherwise
  */
 public record ModelPack(
     String id,
@@ -24,7 +27,8 @@ public record ModelPack(
     Path tokenizerPath,
     List<String> missingFiles,
     Path installDir,
-    String identity
+    String identity,
+    long filesModified
 ) {
     public Path modelPath() {
         return modelDir == null ? null : modelDir.resolve(manifest.modelFile());

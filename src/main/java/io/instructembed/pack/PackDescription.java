@@ -6,12 +6,18 @@ import java.util.Map;
 
 /** A pack as users see it in {@code GET models}: plain maps, so it travels between nodes as is. */
 public final class PackDescription {
+    /** Keys that other views of the packs read back (GET models' node states, OpenAI's model list). */
+    public static final String MODEL_ID = "model_id";
+    public static final String STATE = "state";
+    /** Epoch seconds: see {@link ModelPack#filesModified()}; available packs only. */
+    public static final String FILES_MODIFIED = "files_modified";
+
     private PackDescription() {}
 
     public static Map<String, Object> describe(ModelPack pack, PackPaths paths) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model_id", pack.id());
-        out.put("state", pack.state().jsonName());
+        out.put(MODEL_ID, pack.id());
+        out.put(STATE, pack.state().jsonName());
         PackManifest m = pack.manifest();
         if (m != null) {
             if (m.description() != null) {
@@ -40,6 +46,9 @@ public final class PackDescription {
             out.put("source", m.source());
             out.put("weights_bundled", m.weightsBundled());
             out.put("files", m.requiredFiles());
+        }
+        if (pack.state() == PackState.AVAILABLE) {
+            out.put(FILES_MODIFIED, pack.filesModified());
         }
         if (pack.state() == PackState.WEIGHTS_MISSING) {
             out.put("missing_files", pack.missingFiles());

@@ -68,7 +68,7 @@ public final class PackRegistry {
     private static ModelPack withoutAbsolutePaths(ModelPack pack, PackPaths paths) {
         List<String> problems = pack.problems().stream().map(paths::redact).toList();
         return new ModelPack(pack.id(), pack.manifest(), pack.state(), problems, pack.manifestPath(), pack.modelDir(), pack.tokenizerPath(),
-            pack.missingFiles(), pack.installDir(), pack.identity());
+            pack.missingFiles(), pack.installDir(), pack.identity(), pack.filesModified());
     }
 
     /** How pack paths are shown to callers. */
@@ -109,7 +109,7 @@ public final class PackRegistry {
         try (InputStream in = Files.newInputStream(manifestPath)) {
             manifest = PackManifestParser.parse(in, "[" + id + "] (" + manifestPath + ")");
         } catch (InvalidPackException e) {
-            return new ModelPack(id, null, PackState.INVALID, e.problems(), manifestPath, null, null, List.of(), configDir, null);
+            return new ModelPack(id, null, PackState.INVALID, e.problems(), manifestPath, null, null, List.of(), configDir, null, 0);
         } catch (IOException e) {
             return invalid(id, manifestPath, configDir, "cannot read " + manifestPath + ": " + e.getMessage());
         }
@@ -140,18 +140,31 @@ public final class PackRegistry {
         }
         PackState state = missing.isEmpty() ? PackState.AVAILABLE : PackState.WEIGHTS_MISSING;
         String identity = null;
+        long modified = 0;
         if (state == PackState.AVAILABLE) {
             try {
                 identity = PackIdentity.of(manifest, modelDir, tokenizer);
+                List<Path> files = new ArrayList<>(List.of(manifestPath, modelDir.resolve(manifest.modelFile()), tokenizer));
+                manifest.externalDataFiles().forEach(data -> files.add(modelDir.resolve(data)));
+                modified = lastModified(files);
             } catch (IOException e) {
                 return invalid(id, manifestPath, configDir, "cannot read the files of the pack to checksum them: " + e.getMessage());
             }
         }
-        return new ModelPack(id, manifest, state, List.of(), manifestPath, modelDir, tokenizer, List.copyOf(missing), configDir, identity);
+        return new ModelPack(id, manifest, state, List.of(), manifestPath, modelDir, tokenizer, List.copyOf(missing), configDir, identity, modified);
+    }
+
+    /** The latest modification time of the files, in epoch seconds: when this node's copy of the pack last changed. */
+    private static long lastModified(List<Path> files) throws IOException {
+        long latest = 0;
+        for (Path file : files) {
+            latest = Math.max(latest, Files.getLastModifiedTime(file).toMillis() / 1000);
+        }
+        return latest;
     }
 
     private static ModelPack invalid(String id, Path manifestPath, Path installDir, String problem) {
-        return new ModelPack(id, null, PackState.INVALID, List.of(problem), manifestPath, null, null, List.of(), installDir, null);
+        return new ModelPack(id, null, PackState.INVALID, List.of(problem), manifestPath, null, null, List.of(), installDir, null, 0);
     }
 
     public Optional<ModelPack> get(String id) {

@@ -176,10 +176,13 @@ public final class InstructEmbedSettings {
     );
 
     /**
-     * Characters of source text one document may give to chunking (all its chunked fields
-     * together). Chunking tokenises the whole text, so this bounds the cost of one document; one
-     * over it fails alone (400). Texts embedded whole need no such limit: they are cut to what the
-     * model keeps before tokenising. Dynamic.
+     * Characters of source text one document may give to chunking, all its chunked fields
+     * together: every field of one {@code instruct_embedding} processor's field map, or every
+     * {@code instruct_text} field of the index (embedded by one system processor, which counts the
+     * whole document before any field is embedded). Several processors of one pipeline count each
+     * on its own. Chunking tokenises the whole text, so this bounds the cost of one document; one
+     * over it fails alone (400, naming each field's share). Texts embedded whole need no such
+     * limit: they are cut to what the model keeps before tokenising. Dynamic.
      */
     public static final Setting<Integer> MAX_DOCUMENT_CHARS = Setting.intSetting(
         PREFIX + "limits.max_document_chars",
@@ -191,8 +194,9 @@ public final class InstructEmbedSettings {
     );
 
     /**
-     * Texts one document may give to be embedded whole (all its fields together, an array's
-     * entries each counting one), without chunking. A document's texts go to the model in one call
+     * Texts one document may give to be embedded whole (all its fields together, counted as for
+     * {@link #MAX_DOCUMENT_CHARS}: one processor's field map, or all the index's
+     * {@code instruct_text} fields; an array's entries each counting one), without chunking. A document's texts go to the model in one call
      * and cannot be spread over several, so this bounds the inference one document may cost (on a
      * 2-core CPU, 2,000 short texts are about 11 s). One over it fails alone (400). With chunking,
      * {@link #CHUNKING_MAX_CHUNKS} bounds the chunks instead. Dynamic.

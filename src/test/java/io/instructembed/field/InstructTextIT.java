@@ -214,6 +214,59 @@ public class InstructTextIT extends OpenSearchRestTestCase {
         assertEquals("2", hits(response).get(0).get("_id"));
     }
 
+    @SuppressWarnings("unchecked")
+    private static String itemError(Map<String, Object> bulk, int item) {
+        Map<String, Object> result = (Map<String, Object>) ((Map<String, Object>) ((List<Object>) bulk.get("items")).get(item)).get("index");
+        Map<String, Object> error = (Map<String, Object>) result.get("error");
+        return error == null ? null : result.get("status") + " " + error.get("reason");
+    }
+
+    /**
+     * The per-document limits count all the instruct_text fields of a document together, as they
+     * count all the fields of a processor (issue #21, item 2): each field under the limit, the
+     * document over it, fails alone, naming each field's share.
+     */
+    public void testDocumentLimitsCountAllInstructTextFieldsTogether() throws IOException {
+        String field = "{\"type\":\"instruct_text\",\"model_id\":\"" + MODEL + "\"";
+        call(
+            "PUT",
+            "/it-doc-limits",
+            "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
+                + "\"title\":" + field + "},\"body\":" + field + "},"
+                + "\"a\":" + field + ",\"chunking\":false},\"b\":" + field + ",\"chunking\":false},\"c\":" + field + ",\"chunking\":false}}}}"
+        );
+        call("PUT", "/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":500,"
+            + "\"instruct_embed.limits.max_texts_per_document\":2}}");
+        try {
+            String words300 = Json.quote("word ".repeat(60));
+            String words200 = Json.quote("word ".repeat(40));
+            Map<String, Object> response = bulk(
+                "it-doc-limits",
+                List.of(
+                    "{\"title\":" + words300 + ",\"body\":" + words300 + "}",
+                    "{\"title\":" + words200 + ",\"body\":" + words200 + "}",
+                    "{\"a\":\"one\",\"b\":\"two\",\"c\":\"three\"}",
+                    "{\"a\":\"one\",\"b\":\"two\",\"c\":\" \"}"
+                )
+            );
+            String chars = itemError(response, 0);
+            assertNotNull("300 + 300 characters to chunk, over 500", chars);
+            assertTrue(chars, chars.startsWith("400 "));
+            assertTrue(chars, chars.contains("the document gives 600 characters to chunk ("));
+            assertTrue(chars, chars.contains("field [title]: 300") && chars.contains("field [body]: 300"));
+            assertTrue(chars, chars.contains("over the limit of 500 per document (instruct_embed.limits.max_document_chars)"));
+            assertNull("400 characters in all", itemError(response, 1));
+            String texts = itemError(response, 2);
+            assertNotNull("three texts embedded whole, over 2", texts);
+            assertTrue(texts, texts.contains("the document gives 3 texts to embed (") && texts.contains("field [c]: 1"));
+            assertTrue(texts, texts.contains("over the limit of 2 per document (instruct_embed.limits.max_texts_per_document)"));
+            assertNull("a blank text is not embedded, so not counted", itemError(response, 3));
+        } finally {
+            call("PUT", "/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":null,"
+                + "\"instruct_embed.limits.max_texts_per_document\":null}}");
+        }
+    }
+
     /**
      * A partial update keeps the stored vectors (skip_existing is on by default), a changed text is
      * embedded again, a reindex into another instruct_text index gives searchable documents, and a

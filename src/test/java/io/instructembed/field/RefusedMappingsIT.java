@@ -1,5 +1,8 @@
 package io.instructembed.field;
 
+import io.instructembed.support.NodeLog;
+import org.junit.After;
+import org.junit.Before;
 import org.opensearch.client.Request;
 import org.opensearch.client.ResponseException;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
@@ -20,6 +23,26 @@ public class RefusedMappingsIT extends OpenSearchRestTestCase {
 
     private static String field(String extra) {
         return "{\"type\":\"instruct_text\",\"model_id\":\"" + MODEL + "\"" + extra + "}";
+    }
+
+    private NodeLog log;
+
+    @Before
+    public void watchTheLog() throws IOException {
+        log = NodeLog.fromNow();
+    }
+
+    /**
+     * A refused mapping or pipeline is a client's error: logged at DEBUG at most, as OpenSearch
+     * logs client errors, never at ERROR or WARN, which any client could otherwise fill the log
+     * with (issue #21, item 3).
+     */
+    @After
+    public void refusalsAreNotLoggedAsErrors() throws IOException {
+        for (String line : log.lines()) {
+            assertFalse(line, line.contains("][ERROR]"));
+            assertFalse(line, line.contains("][WARN ]") && (line.contains("instruct") || line.contains("Transformer")));
+        }
     }
 
     private Map<String, Object> call(String method, String path, String json) throws IOException {
@@ -77,6 +100,40 @@ public class RefusedMappingsIT extends OpenSearchRestTestCase {
         );
         assertTrue(simulated.toString(), simulated.toString().contains("_title_vector"));
         call("DELETE", "/_ingest/pipeline/it-refused-ok", null);
+    }
+
+    /** What the mapping transformer refuses, on each action whose mappings it transforms: a 400 naming the field. */
+    public void testEveryActionRefusesABadInstructTextField() throws IOException {
+        String unknownModel = "{\"properties\":{\"body\":{\"type\":\"instruct_text\",\"model_id\":\"no-such-model\"}}}";
+        String named = "model [no-such-model] not found";
+        assertRefused("PUT", newIndex(), KNN + unknownModel + "}", "field [body] of type [instruct_text]", named);
+        call("PUT", "/it-refused-put", KNN + "{\"properties\":{\"title\":{\"type\":\"text\"}}}}");
+        assertRefused("PUT", "/it-refused-put/_mapping", unknownModel, named);
+        assertRefused("PUT", "/_component_template/it-refused-ct", "{\"template\":{\"mappings\":" + unknownModel + "}}", named);
+        assertRefused(
+            "PUT",
+            "/_index_template/it-refused-it",
+            "{\"index_patterns\":[\"it-refused-it-*\"],\"template\":{\"mappings\":" + unknownModel + "}}",
+            named
+        );
+        assertRefused("PUT", "/_template/it-refused-lt", "{\"index_patterns\":[\"it-refused-lt-*\"],\"mappings\":" + unknownModel + "}", named);
+        // the field's other parameters, checked by the processor the field will run
+        assertRefused("PUT", newIndex(), KNN + "{\"properties\":{\"body\":" + field(",\"task\":\"dancing\"") + "}}}", "[task]", "dancing");
+        assertRefused(
+            "PUT",
+            newIndex(),
+            KNN + "{\"properties\":{\"body\":" + field(",\"chunking\":{\"max_tokens\":9999}") + "}}}",
+            "[chunking] [max_tokens] is [9999]"
+        );
+        assertRefused(
+            "PUT",
+            newIndex(),
+            KNN + "{\"properties\":{\"n\":{\"type\":\"nested\",\"properties\":{\"body\":" + field("") + "}}}}}",
+            "field [n.body]",
+            "nested"
+        );
+        assertRefused("PUT", newIndex(), KNN + "{\"properties\":{\"body\":{\"type\":\"instruct_text\"}}}}", "[model_id] is required");
+        assertServing();
     }
 
     public void testInstructTextInADynamicTemplateIsRefused() throws IOException {

@@ -376,4 +376,38 @@ public class IngestPipelineIT extends OpenSearchRestTestCase {
             put("/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":null}}");
         }
     }
+
+    /** The processor counts all the fields of its field map together (issue #21, item 2): each under the limit, the document over it. */
+    @SuppressWarnings("unchecked")
+    public void testChunkedCharsAreCountedAcrossTheFieldsOfADocument() throws IOException {
+        put(
+            "/_ingest/pipeline/it-chunk-fields",
+            "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + MODEL
+                + "\",\"field_map\":{\"title\":\"title_chunks\",\"text\":\"text_chunks\"},\"chunking\":{\"method\":\"tokens\",\"max_tokens\":32}}}]}"
+        );
+        String chunks = "{\"type\":\"nested\",\"properties\":{\"text\":{\"type\":\"text\"},\"vector\":" + vectorField(384) + "}}";
+        put(
+            "/it-chunk-fields",
+            "{\"settings\":{\"index.knn\":true,\"number_of_replicas\":0,\"index.default_pipeline\":\"it-chunk-fields\"},"
+                + "\"mappings\":{\"properties\":{\"title_chunks\":" + chunks + ",\"text_chunks\":" + chunks + "}}}"
+        );
+        put("/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":500}}");
+        try {
+            String words300 = Json.quote("word ".repeat(60));
+            String words200 = Json.quote("word ".repeat(40));
+            Map<String, Object> response = bulk(
+                "it-chunk-fields",
+                List.of("over", "under"),
+                List.of("{\"title\":" + words300 + ",\"text\":" + words300 + "}", "{\"title\":" + words200 + ",\"text\":" + words200 + "}")
+            );
+            List<Map<String, Object>> items = (List<Map<String, Object>>) response.get("items");
+            Map<String, Object> failed = (Map<String, Object>) items.get(0).get("index");
+            assertEquals(failed.toString(), 400, failed.get("status"));
+            String reason = (String) ((Map<String, Object>) failed.get("error")).get("reason");
+            assertTrue(reason, reason.contains("the document gives 600 characters to chunk (field [title]: 300, field [text]: 300), over the limit of 500"));
+            assertEquals(201, ((Map<String, Object>) items.get(1).get("index")).get("status"));
+        } finally {
+            put("/_cluster/settings", "{\"transient\":{\"instruct_embed.limits.max_document_chars\":null}}");
+        }
+    }
 }

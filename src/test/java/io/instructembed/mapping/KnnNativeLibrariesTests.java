@@ -57,6 +57,25 @@ public class KnnNativeLibrariesTests extends OpenSearchTestCase {
         assertEquals(List.of(), KnnNativeLibraries.folders(null));
     }
 
+    public void testAnswersTakenAtStartLookAtNoFileLater() throws IOException {
+        Path folder = createTempDir();
+        library(folder, "opensearchknn_faiss");
+        library(folder, "opensearchknn_common");
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        KnnNativeLibraries atStart = new KnnNativeLibraries(List.of(folder), path -> {
+            looks.incrementAndGet();
+            return Files.isRegularFile(path);
+        }).answeredNow();
+        int looked = looks.get();
+        Files.delete(folder.resolve(System.mapLibraryName("opensearchknn_faiss")));
+        library(folder, "opensearchknn_nmslib");
+        assertNull("as found at start", atStart.missingLibrary("faiss"));
+        assertNull(atStart.missingLibrary("Faiss"));
+        assertEquals("opensearchknn_nmslib", atStart.missingLibrary("nmslib"));
+        assertNull(atStart.missingLibrary("lucene"));
+        assertEquals("mapping checks look at no file", looked, looks.get());
+    }
+
     public void testThisJvmIsAnsweredOnce() {
         assertSame(KnnNativeLibraries.ofThisJvm(), KnnNativeLibraries.ofThisJvm());
         assertNull(KnnNativeLibraries.ofThisJvm().missingLibrary("lucene"));

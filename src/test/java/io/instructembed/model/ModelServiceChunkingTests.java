@@ -57,12 +57,15 @@ public class ModelServiceChunkingTests extends OpenSearchTestCase {
     }
 
     public void testBudgetIsMaxTokensLessThePromptAndSpecialTokens() throws Exception {
+        // known from the start: nothing is loaded when they are asked for (issue #21, item 4)
         // bge: bare document text between [CLS] and [SEP]
-        assertEquals(510, service.chunkBudget(BGE, null));
+        assertEquals(510, service.knownChunkBudget(BGE, null).getAsInt());
+        assertEquals("an asymmetric task documents with the document prompt", 510, service.knownChunkBudget(BGE, "retrieval").getAsInt());
         // sarashina (stand-in tokenizer: <s> text : ...): the document prompt "text: " takes two tokens
-        assertEquals(8192 - 3, service.chunkBudget(SARASHINA, null));
+        assertEquals(8192 - 3, service.knownChunkBudget(SARASHINA, null).getAsInt());
         // a symmetric task renders documents with the longer query prompt: a smaller budget
-        assertTrue(service.chunkBudget(SARASHINA, "sts") < 8192 - 3);
+        assertTrue(service.knownChunkBudget(SARASHINA, "sts").getAsInt() < 8192 - 3);
+        assertTrue("an unknown task has none", service.knownChunkBudget(SARASHINA, "dancing").isEmpty());
     }
 
     public void testDefaultChunksOfALongTextAreNeverTruncatedByTheModel() throws Exception {

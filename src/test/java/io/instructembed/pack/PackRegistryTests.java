@@ -43,6 +43,23 @@ public class PackRegistryTests extends OpenSearchTestCase {
         assertEquals(bundled.resolve("tiny/tokenizer.json"), pack.tokenizerPath());
     }
 
+    public void testAnAvailablePackRecordsWhenItsFilesLastChanged() throws IOException {
+        write(bundled.resolve("tiny/pack.json"), manifest("tiny"));
+        for (String f : new String[] { "model.onnx", "model.onnx_data", "tokenizer.json" }) {
+            write(bundled.resolve("tiny").resolve(f), "x");
+        }
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_000L);
+        for (String f : new String[] { "pack.json", "model.onnx", "tokenizer.json" }) {
+            Files.setLastModifiedTime(bundled.resolve("tiny").resolve(f), old);
+        }
+        // the latest of the pack's files: here its external data
+        Files.setLastModifiedTime(bundled.resolve("tiny/model.onnx_data"), java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_500L));
+        assertEquals(1_700_000_000L, PackRegistry.scan(config, bundled).get("tiny").orElseThrow().filesModified());
+
+        Files.delete(bundled.resolve("tiny/tokenizer.json"));
+        assertEquals("not available: nothing to date", 0, PackRegistry.scan(config, bundled).get("tiny").orElseThrow().filesModified());
+    }
+
     public void testMissingWeightsAreListedWithTheFolderToPutThemIn() throws IOException {
         write(bundled.resolve("tiny/pack.json"), manifest("tiny"));
         write(bundled.resolve("tiny/model.onnx"), "x");

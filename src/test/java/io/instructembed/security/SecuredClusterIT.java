@@ -189,6 +189,7 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
             assertEquals(403, status(searcher, "POST", API + "/models/" + MODEL + "/_unload", null));
             assertEquals(403, status(searcher, "POST", API + "/_embed", embedBody()));
             assertEquals(403, status(searcher, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
+            assertEquals(403, status(searcher, "GET", API + "/v1/models", null));
             assertEquals(403, status(searcher, "GET", API + "/stats", null));
             // the query does not open an index the user may not read, nor a write
             assertEquals(403, status(searcher, "POST", "/" + SECRET + "/_search", knnSearch("launch codes")));
@@ -205,6 +206,9 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
             assertEquals(384, ((List<Object>) ((List<Map<String, Object>>) embedded.get("embeddings")).get(0).get("vector")).size());
             assertEquals(200, status(embedder, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
             assertEquals(200, status(embedder, "GET", API + "/models", null));
+            // OpenAI clients list the models first: the same action as GET models
+            assertEquals(200, status(embedder, "GET", API + "/v1/models", null));
+            assertEquals(200, status(embedder, "GET", API + "/v1/models/" + MODEL, null));
             assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_load", null));
             assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_unload", null));
         }

@@ -6,7 +6,6 @@ import io.instructembed.rest.RestPaths;
 import io.instructembed.transport.embed.EmbedAction;
 import io.instructembed.transport.embed.EmbedRequest;
 import io.instructembed.transport.embed.EmbedResponse;
-import org.opensearch.ExceptionsHelper;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
@@ -22,6 +21,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
 
 /**
  * {@code POST /_plugins/_instruct_embed/v1/embeddings}: the OpenAI embeddings API, so that
@@ -30,9 +31,6 @@ import java.util.List;
  * come in OpenAI's shape, with the HTTP status OpenSearch would give.
  */
 public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
-    /** URL parameters OpenSearch itself reads (response formatting, a body in the URL). */
-    private static final List<String> KNOWN_URL_PARAMS = List.of("pretty", "human", "error_trace", "filter_path", "format", "source", "source_content_type");
-
     @Override
     public String getName() {
         return "instruct_embed_openai_embeddings";
@@ -46,29 +44,26 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         OpenAiEmbeddingsRequest parsed;
-        // Consumed here, so that OpenSearch does not answer them in its own error shape.
-        java.util.SortedSet<String> unknown = new java.util.TreeSet<>(request.params().keySet());
-        unknown.removeAll(KNOWN_URL_PARAMS);
-        unknown.forEach(request::param);
+        SortedSet<String> unknown = OpenAiErrors.unknownUrlParams(request, Set.of());
+        if (unknown.isEmpty() == false) {
+            return channel -> OpenAiErrors.sendUnknownUrlParams(channel, unknown);
+        }
         try {
-            if (unknown.isEmpty() == false) {
-                throw new OpenAiEmbeddingsRequest.InvalidField(unknown.first(), "Unrecognized query parameter supplied: " + String.join(", ", unknown));
-            }
             if (request.hasContentOrSourceParam() == false) {
                 throw new OpenAiEmbeddingsRequest.InvalidField("input", "the request body must be a JSON object with model and input");
             }
             parsed = RequestBodies.parse(request, OpenAiEmbeddingsRequest::parse);
         } catch (OpenAiEmbeddingsRequest.InvalidField e) {
-            return channel -> sendError(channel, RestStatus.BAD_REQUEST, e.getMessage(), e.param);
+            return channel -> OpenAiErrors.send(channel, RestStatus.BAD_REQUEST, e.getMessage(), e.param);
         } catch (RuntimeException e) {
-            return channel -> sendError(channel, RestStatus.BAD_REQUEST, "could not parse the request body: " + e.getMessage(), null);
+            return channel -> OpenAiErrors.send(channel, RestStatus.BAD_REQUEST, "could not parse the request body: " + e.getMessage(), null);
         }
         EmbedRequest embed = new EmbedRequest(parsed.model(), parsed.input(), parsed.inputType(), parsed.task(), parsed.instruction());
         return channel -> {
             ActionRequestValidationException invalid = embed.validate();
             if (invalid != null) {
                 String first = invalid.validationErrors().get(0);
-                sendError(channel, RestStatus.BAD_REQUEST, OpenAiParams.message(first), OpenAiParams.paramOf(first));
+                OpenAiErrors.send(channel, RestStatus.BAD_REQUEST, OpenAiParams.message(first), OpenAiParams.paramOf(first));
                 return;
             }
             client.execute(EmbedAction.INSTANCE, embed, new ActionListener<>() {
@@ -83,15 +78,7 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
 
                 @Override
                 public void onFailure(Exception e) {
-                    try {
-                        RestStatus status = ExceptionsHelper.status(e);
-                        Throwable cause = ExceptionsHelper.unwrapCause(e);
-                        String message = cause.getMessage();
-                        String param = status == RestStatus.NOT_FOUND ? "model" : OpenAiParams.paramOf(message);
-                        sendError(channel, status, OpenAiParams.message(message), param);
-                    } catch (IOException io) {
-                        channel.sendResponse(new BytesRestResponse(RestStatus.INTERNAL_SERVER_ERROR, io.getMessage()));
-                    }
+                    OpenAiErrors.sendFailure(channel, e);
                 }
             });
         };
@@ -100,7 +87,7 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
     private static void sendEmbeddings(RestChannel channel, OpenAiEmbeddingsRequest request, EmbedResponse response) throws IOException {
         int dimensions = response.embeddings().get(0).vector().length;
         if (request.dimensions() != null && request.dimensions() != dimensions) {
-            sendError(
+            OpenAiErrors.send(
                 channel,
                 RestStatus.BAD_REQUEST,
                 "model '" + request.model() + "' gives " + dimensions + " dimensions and does not support shortening them to " + request.dimensions(),
@@ -141,20 +128,5 @@ public class RestOpenAiEmbeddingsAction extends BaseRestHandler {
             bytes.putFloat(v);
         }
         return Base64.getEncoder().encodeToString(bytes.array());
-    }
-
-    private static void sendError(RestChannel channel, RestStatus status, String message, String param) throws IOException {
-        XContentBuilder builder = channel.newErrorBuilder();
-        builder.startObject().startObject("error");
-        builder.field("message", message);
-        builder.field("type", switch (status) {
-            case NOT_FOUND, BAD_REQUEST -> "invalid_request_error";
-            case TOO_MANY_REQUESTS -> "rate_limit_exceeded";
-            default -> "server_error";
-        });
-        builder.field("param", param);
-        builder.field("code", status == RestStatus.NOT_FOUND ? "model_not_found" : null);
-        builder.endObject().endObject();
-        channel.sendResponse(new BytesRestResponse(status, builder));
     }
 }

@@ -1,6 +1,7 @@
 package io.instructembed.transport.models;
 
 import io.instructembed.model.ModelStatus;
+import io.instructembed.pack.PackDescription;
 import io.instructembed.transport.NodesHeader;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
@@ -48,6 +49,11 @@ public class GetModelsResponse extends BaseNodesResponse<GetModelsNodeResponse> 
         out.writeBoolean(single);
     }
 
+    /** The packs as {@link PackDescription} describes them (one for a single-model request). */
+    public List<Map<String, Object>> packs() {
+        return packs;
+    }
+
     @Override
     protected List<GetModelsNodeResponse> readNodesFrom(StreamInput in) throws IOException {
         return in.readList(GetModelsNodeResponse::new);
@@ -79,7 +85,7 @@ public class GetModelsResponse extends BaseNodesResponse<GetModelsNodeResponse> 
         for (Map.Entry<String, Object> field : pack.entrySet()) {
             builder.field(field.getKey(), field.getValue());
         }
-        String id = (String) pack.get("model_id");
+        String id = (String) pack.get(PackDescription.MODEL_ID);
         builder.startObject("nodes");
         for (GetModelsNodeResponse node : getNodes()) {
             for (ModelStatus status : node.statuses()) {

@@ -6,6 +6,7 @@ import com.openai.core.JsonValue;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.GoldenVectors.Golden;
 import org.junit.AfterClass;
@@ -184,5 +185,49 @@ public class OpenAiClientIT {
         CreateEmbeddingResponse response = client.embeddings()
             .create(EmbeddingCreateParams.builder().model("bge-small-en-v1.5-int8").input("hello").dimensions(384).build());
         assertEquals(384, response.data().get(0).embedding().size());
+    }
+
+    @Test
+    public void modelsListsThePacksThisNodeCanEmbedWith() {
+        List<Model> models = client.models().list().data();
+        // the test node's packs with all their files; the one without weights and the invalid one are left out
+        assertEquals(
+            List.of("bge-small-en-v1.5", "bge-small-en-v1.5-int8", "sarashina-embedding-v2-1b", "sfr-embedding-2-r", "sfr-embedding-mistral"),
+            models.stream().map(Model::id).toList()
+        );
+        for (Model model : models) {
+            assertEquals("instruct-embed", model.ownedBy());
+            assertTrue(model.id() + " created " + model.created(), model.created() > 1_000_000_000L);
+            // every listed model embeds
+            assertEquals(1, client.embeddings().create(EmbeddingCreateParams.builder().model(model.id()).input("hello").build()).data().size());
+        }
+    }
+
+    @Test
+    public void oneModelByIdAndUnknownOnesAre404() {
+        Model model = client.models().retrieve("bge-small-en-v1.5");
+        assertEquals("bge-small-en-v1.5", model.id());
+        assertEquals("instruct-embed", model.ownedBy());
+        assertTrue(model.created() > 1_000_000_000L);
+
+        // a URL parameter OpenAI's API does not have is a 400 naming it, on both routes
+        for (Runnable call : List.<Runnable>of(
+            () -> client.models().list(com.openai.models.models.ModelListParams.builder().putAdditionalQueryParam("stream", "true").build()),
+            () -> client.models()
+                .retrieve(com.openai.models.models.ModelRetrieveParams.builder().model("bge-small-en-v1.5").putAdditionalQueryParam("stream", "true").build())
+        )) {
+            OpenAIServiceException unknown = assertThrows(OpenAIServiceException.class, call::run);
+            assertEquals(400, unknown.statusCode());
+            assertEquals("stream", unknown.param().orElseThrow());
+            assertEquals("invalid_request_error", unknown.type().orElseThrow());
+        }
+
+        for (String id : List.of("no-such-model", "test-pack-without-weights", "test-pack-invalid")) {
+            OpenAIServiceException missing = assertThrows(OpenAIServiceException.class, () -> client.models().retrieve(id));
+            assertEquals(id, 404, missing.statusCode());
+            assertEquals("invalid_request_error", missing.type().orElseThrow());
+            assertEquals("model_not_found", missing.code().orElseThrow());
+            assertEquals("model", missing.param().orElseThrow());
+        }
     }
 }
