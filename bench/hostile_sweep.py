@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hostile and careless requests against a running node with instruct-embed (issue #14).
 
-Sends about 90 requests that a careless or hostile client could send (wrong JSON types, huge
+Sends about 115 requests that a careless or hostile client could send (wrong JSON types, huge
 numbers, deep nesting, odd unicode, out-of-range k, unknown parameters, wrong methods and content
 types) and checks that every answer is a 4xx that names the problem, with no stack trace in the
 body, and that the node still embeds, indexes and searches afterwards. Standard library only;
@@ -61,6 +61,13 @@ def openai(**fields):
     body = {"model": MODEL, "input": "hello"}
     body.update(fields)
     return body
+
+
+def text_knn(query_text="how do brain cells talk?", k=3, **options):
+    """instruct_knn on the sweep's instruct_text field (chunked: the query becomes a nested query on chunks)."""
+    spec = {"query_text": query_text, "k": k}
+    spec.update(options)
+    return {"query": {"instruct_knn": {"body": spec}}}
 
 
 def nested(depth):
@@ -166,6 +173,36 @@ def cases():
         ("doc text huge number", "PUT", "/hostile-knn/_doc/num", '{"text": 1e308}', ["field [text] must be a string"], bad),
         ("setting negative limit", "PUT", "/_cluster/settings", {"transient": {"instruct_embed.limits.max_text_chars": -5}}, ["instruct_embed.limits.max_text_chars"], bad),
         ("setting text limit", "PUT", "/_cluster/settings", {"transient": {"instruct_embed.limits.max_request_chars": "lots"}}, ["instruct_embed.limits.max_request_chars"], bad),
+        # issue #21's sweep again, with inputs it did not list: search contexts, aliases, inner hits, chunk fields
+        ("alias filter instruct_knn", "POST", "/_aliases", {"actions": [{"add": {"index": "hostile-text", "alias": "hostile-a", "filter": text_knn()["query"]}}]}, ["runs only in a search request"], bad),
+        ("alias filter in create index", "PUT", "/hostile-aliased", {"aliases": {"hostile-b": {"filter": knn({"query_text": "x", "k": 1})["query"]}}}, ["runs only in a search request"], bad),
+        ("alias filter nested in bool", "POST", "/_aliases", {"actions": [{"add": {"index": "hostile-knn", "alias": "hostile-c", "filter": {"bool": {"filter": [knn({"query_text": "x", "k": 1})["query"]]}}}}]}, ["runs only in a search request"], bad),
+        ("mixed indices without the field", "POST", "/hostile-knn,hostile-plain/_search", knn({"query_text": "x", "k": 3}), ["is not mapped in [hostile-plain]", "ignore_unmapped"], bad),
+        ("wildcard indices without the field", "POST", "/hostile-*/_search", text_knn(), ["is not mapped in", "ignore_unmapped"], bad),
+        ("ignore_unmapped string", "POST", "/hostile-knn,hostile-plain/_search", knn({"query_text": "x", "k": 3, "ignore_unmapped": "perhaps"}), ["ignore_unmapped"], bad),
+        ("two clauses same inner_hits name", "POST", "/hostile-text/_search", {"query": {"bool": {"should": [text_knn(inner_hits={"name": "n"})["query"], text_knn(inner_hits={"name": "n"})["query"]]}}}, ["[inner_hits] name [n] is taken"], bad),
+        ("inner_hits over the window", "POST", "/hostile-text/_search", text_knn(inner_hits={"size": 10**6}), ["Inner result window is too large"], bad),
+        ("inner_hits unknown option", "POST", "/hostile-text/_search", text_knn(inner_hits={"colour": 1}), ["colour"], bad),
+        ("inner_hits string", "POST", "/hostile-text/_search", text_knn(inner_hits="all"), ["[inner_hits] must be an object"], bad),
+        ("nested on chunk path, bad k", "POST", "/hostile-text/_search", {"query": {"nested": {"path": "body_instruct.chunks", "query": text_knn(k=0)["query"]}}}, ["k"], bad),
+        ("chunk query sent directly, unknown path", "POST", "/hostile-text/_search", {"query": {"instruct_knn_nested": {"path": "nope", "query": {"match_all": {}}}}}, ["is not a nested field of chunks"], bad),
+        ("chunk query sent directly, no path", "POST", "/hostile-text/_search", {"query": {"instruct_knn_nested": {"query": {"match_all": {}}}}}, ["needs [path] and [query]"], bad),
+        ("chunk query unknown option", "POST", "/hostile-text/_search", {"query": {"instruct_knn_nested": {"path": "body_instruct.chunks", "query": {"match_all": {}}, "colour": 1}}}, ["colour"], bad),
+        ("invisible query_text", "POST", "/hostile-text/_search", text_knn(query_text="\u200b\u2060\u00a0"), ["blank"], bad),
+        ("count bad k", "POST", "/hostile-text/_count", text_knn(k=-3), ["k"], bad),
+        ("delete_by_query unknown field", "POST", "/hostile-knn/_delete_by_query", knn({"query_text": "x", "k": 1}, field="nope"), ["nope"], bad),
+        ("update_by_query model mismatch", "POST", "/hostile-text/_update_by_query", text_knn(model_id="bge-small-en-v1.5-int8"), ["differs from the model"], bad),
+        ("explain with a vector", "POST", "/hostile-knn/_explain/1", knn({"vector": [1.0], "k": 1}), ["takes [query_text], not [vector]"], bad),
+        ("function_score bad query_text", "POST", "/hostile-text/_search", {"query": {"function_score": {"query": text_knn(query_text=["a"])["query"]}}}, ["[query_text] must be a string"], bad),
+        ("msearch second line broken", "POST", "/_msearch", '{"index":"hostile-knn"}\n{"query":{"instruct_knn":{"vec":{"query_text":"x","k":1}}}}\n{"index":"hostile-knn"}\n{"query":\n', [""], bad),
+        ("batch max_wait over the bound", "PUT", "/_cluster/settings", {"transient": {"instruct_embed.batch.max_wait": "1h"}}, ["instruct_embed.batch.max_wait"], bad),
+        ("load with a node filter matching nothing", "POST", ROOT + "/models/" + MODEL + "/_load?nodes=no-such-node", None, ["no-such-node"], {404}),
+        ("mapping chunking max_tokens zero", "PUT", "/hostile-bad-map", {"mappings": {"properties": {"b": {"type": "instruct_text", "model_id": MODEL, "chunking": {"max_tokens": 0}}}}}, ["max_tokens"], bad),
+        ("openai models unknown id", "GET", ROOT + "/v1/models/gpt-4", None, ['"param":"model"', "model_not_found"], {404}),
+        ("openai models encoded path", "GET", ROOT + "/v1/models/..%2F..%2Fetc", None, ["model_not_found"], {404}),
+        ("openai models unknown param", "GET", ROOT + "/v1/models?limit=5", None, ['"param":"limit"'], bad),
+        ("openai models DELETE", "DELETE", ROOT + "/v1/models/" + MODEL, None, ["method"], {405}),
+        ("mapping unknown model", "PUT", "/hostile-bad-map", {"mappings": {"properties": {"b": {"type": "instruct_text", "model_id": "no-such-pack"}}}}, ["no-such-pack"], {400, 404}),
     ]
 
 
@@ -182,6 +219,16 @@ def setup(node):
     if status != 200:
         raise SystemExit("setup failed: %s %s" % (status, body))
     status, body = node.call("PUT", "/hostile-knn/_doc/1?refresh=true", {"text": "volcanoes and magma"})
+    if status != 201:
+        raise SystemExit("setup failed: %s %s" % (status, body))
+    for index, body in (("hostile-plain", {"settings": {"number_of_replicas": 0}, "mappings": {"properties": {"title": {"type": "text"}}}}),
+                        ("hostile-text", {"settings": {"index.knn": True, "number_of_replicas": 0},
+                                          "mappings": {"properties": {"body": {"type": "instruct_text", "model_id": MODEL}}}})):
+        node.call("DELETE", "/" + index)
+        status, answer = node.call("PUT", "/" + index, body)
+        if status != 200:
+            raise SystemExit("setup failed: %s %s" % (status, answer))
+    status, body = node.call("PUT", "/hostile-text/_doc/1?refresh=true", {"body": "Neurons pass signals across synapses."})
     if status != 201:
         raise SystemExit("setup failed: %s %s" % (status, body))
 
@@ -231,7 +278,9 @@ def main():
         failures += ["node after the sweep: " + p for p in still_serves(node)]
     finally:
         node.call("PUT", "/_cluster/settings", {"transient": {"instruct_embed.limits.*": None}})
-        node.call("DELETE", "/hostile-knn")
+        node.call("PUT", "/_cluster/settings", {"transient": {"instruct_embed.batch.*": None}})
+        for index in ("hostile-knn", "hostile-plain", "hostile-text", "hostile-aliased", "hostile-bad-map"):
+            node.call("DELETE", "/" + index)
         node.call("DELETE", "/_ingest/pipeline/hostile-embed")
         node.call("DELETE", "/_ingest/pipeline/hostile-bad")
     print("\n%d requests, %d failures" % (len(all_cases), len(failures)))
