@@ -1,11 +1,14 @@
 package io.instructembed.model;
 
+import ai.onnxruntime.OrtException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.OpenSearchStatusException;
 import org.opensearch.common.CheckedFunction;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * share inference calls. Queries go first, and when the model may use several workers one is kept
  * for queries, so a query never waits behind a large ingest batch. Queues are bounded in texts: a
  * full queue rejects (HTTP 429) instead of piling up work. Each inference call reserves its estimated
- * activations in the instruct_embed circuit breaker while it runs.
+ * activations in the instruct_embed circuit breaker while it runs. A batch whose inference fails is
+ * run again in halves, so one bad text fails only its own job, never a neighbour's (see {@link #run}).
  */
 final class BatchScheduler {
     private static final Logger logger = LogManager.getLogger(BatchScheduler.class);
@@ -40,6 +44,8 @@ final class BatchScheduler {
     private int documentWorkers;
     private int inFlightJobs;
     private boolean closed;
+    /** Why this scheduler's work was given up (see {@link #failQueued(Exception)}), else null. */
+    private Exception abandoned;
 
     /** How often a worker holding documents for more reads {@code batch.max_wait} again. */
     static final long RECHECK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -280,37 +286,92 @@ final class BatchScheduler {
 
     /**
      * Runs a round: all its texts tokenised and cut into batches together. Between two batches of
-     * documents, waiting queries run first, so a query waits for at most one batch.
+     * documents, waiting queries run first, so a query waits for at most one batch (or one retry).
+     *
+     * <p>A failed batch fails only the jobs that own its bad texts: {@link BatchSplitter} runs it
+     * again in halves, down to single texts, and each job is answered once, at the end of the round,
+     * with its vectors in input order or with the error of a bad text of its own. A failure that
+     * splitting cannot cure (see {@link #worthSplitting}) fails every job of the round at once.
      */
     private void run(List<Job> round) {
         List<String> texts = new ArrayList<>();
-        for (Job job : round) {
-            texts.addAll(job.texts);
+        int[] owners = new int[countTexts(round)];
+        for (int j = 0; j < round.size(); j++) {
+            for (String text : round.get(j).texts) {
+                owners[texts.size()] = j;
+                texts.add(text);
+            }
         }
         Embedding[] results = new Embedding[texts.size()];
+        Exception[] failures = new Exception[round.size()];
         try {
             List<TokenizedText> tokenized = model.tokenize(texts);
-            boolean documentsRound = round.get(0).kind == WorkKind.DOCUMENT;
+            Runnable queriesFirst = round.get(0).kind == WorkKind.DOCUMENT ? this::runWaitingQueries : () -> {};
+            BatchSplitter splitter = new BatchSplitter(rows -> runBatch(tokenized, rows, results), this::worthSplitting, queriesFirst, owners, failures);
             for (int[] batch : model.plan(tokenized)) {
-                if (documentsRound) {
-                    runWaitingQueries();
-                }
-                runBatch(tokenized, batch, results);
+                queriesFirst.run();
+                splitter.run(batch);
             }
         } catch (Exception e) {
-            for (Job job : round) {
-                finish(job, null, e);
+            Exception roundFailure = roundFailure(e);
+            for (int j = 0; j < round.size(); j++) {
+                finish(round.get(j), null, failures[j] != null ? failures[j] : roundFailure);
             }
             return;
         }
         int next = 0;
-        for (Job job : round) {
+        for (int j = 0; j < round.size(); j++) {
+            Job job = round.get(j);
             List<Embedding> result = new ArrayList<>(job.texts.size());
             for (int i = 0; i < job.texts.size(); i++) {
                 result.add(results[next++]);
             }
-            finish(job, result, null);
+            finish(job, failures[j] == null ? result : null, failures[j]);
         }
+    }
+
+    /**
+     * Whether a failed inference call is worth running again in halves. Only ONNX Runtime failing to
+     * run these rows ({@link OrtException}: an input the graph cannot take, or its allocator out of
+     * memory for a batch this long) can be cured by running fewer of them. Everything else would
+     * fail every half the same way, so it fails the round at once: a closed model (an unload that
+     * stopped waiting freed the session under the call), a scheduler told to give up its work (the
+     * node shutting down, or that unload), a circuit breaker trip (a 429 that asks the caller to
+     * back off; smaller calls would only hide the memory pressure and trip again), and any other
+     * exception (a pack that gives the wrong dimensions, a bug). Splitting is bounded, so a drain
+     * that waits for it still ends.
+     */
+    private boolean worthSplitting(Exception e) {
+        return e instanceof OrtException && model.isClosed() == false && abandonedBy() == null;
+    }
+
+    /** What the jobs of a round get when a failure could not be split: the reason when the model went away. */
+    private Exception roundFailure(Exception e) {
+        Exception abandoned = abandonedBy();
+        if (abandoned != null) {
+            return abandoned;
+        }
+        if (model.isClosed()) {
+            return new OpenSearchStatusException(
+                "model [{}] was unloaded while this work ran; retry",
+                RestStatus.SERVICE_UNAVAILABLE,
+                e,
+                model.manifest().id()
+            );
+        }
+        return e;
+    }
+
+    private synchronized Exception abandonedBy() {
+        return abandoned;
+    }
+
+    private static int countTexts(List<Job> round) {
+        int texts = 0;
+        for (Job job : round) {
+            texts += job.texts.size();
+        }
+        return texts;
     }
 
     /** One inference call, its estimated activations held in the circuit breaker while it runs. */
@@ -359,8 +420,17 @@ final class BatchScheduler {
         notifyAll();
     }
 
-    /** Fails every queued job of both kinds (running ones finish); returns how many. */
+    /**
+     * The model is going away (the node is shutting down, or an unload stopped waiting): fails every
+     * queued job of both kinds, and keeps running rounds from retrying a failed batch in halves
+     * (their jobs then get {@code e}); running rounds otherwise finish. Returns how many jobs failed.
+     */
     int failQueued(Exception e) {
+        synchronized (this) {
+            if (abandoned == null) {
+                abandoned = e;
+            }
+        }
         return failQueued(e, List.of(queries, documents));
     }
 

@@ -13,17 +13,19 @@ import java.util.List;
 public final class LoadedModel implements Closeable {
     private final PackManifest manifest;
     private final PackTokenizer tokenizer;
-    private final OnnxEmbedder embedder;
+    private final RowEmbedder embedder;
     private final BatchPlanner planner;
     private final String device;
     private final ModelCounters counters;
+    /** Set when the model is closed, so a failed call can tell a closed session from a bad input. */
+    private volatile boolean closed;
 
-    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, OnnxEmbedder embedder, BatchPlanner planner, String device) {
+    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, RowEmbedder embedder, BatchPlanner planner, String device) {
         this(manifest, tokenizer, embedder, planner, device, new ModelCounters());
     }
 
     /** @param counters the pack's totals on this node, which outlive this load (stats survive a reload) */
-    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, OnnxEmbedder embedder, BatchPlanner planner, String device, ModelCounters counters) {
+    public LoadedModel(PackManifest manifest, PackTokenizer tokenizer, RowEmbedder embedder, BatchPlanner planner, String device, ModelCounters counters) {
         this.counters = counters;
         this.manifest = manifest;
         this.tokenizer = tokenizer;
@@ -107,8 +109,14 @@ public final class LoadedModel implements Closeable {
         }
     }
 
+    /** Whether {@link #close} has run: an unload that stopped waiting for running work frees it under them. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         try {
             embedder.close();
         } finally {

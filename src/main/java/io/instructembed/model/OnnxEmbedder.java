@@ -11,7 +11,6 @@ import ai.onnxruntime.TensorInfo;
 import io.instructembed.pack.PackManifest;
 import io.instructembed.pack.PaddingSide;
 
-import java.io.Closeable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -25,7 +24,7 @@ import java.util.Set;
  * One ONNX Runtime session of a pack's graph: turns a batch of tokenised rows into pooled,
  * optionally normalised vectors. Sessions are safe for concurrent {@code run} calls.
  */
-public final class OnnxEmbedder implements Closeable {
+public final class OnnxEmbedder implements RowEmbedder {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final PackManifest manifest;
@@ -82,6 +81,7 @@ public final class OnnxEmbedder implements Closeable {
     }
 
     /** Embeds rows of one batch; the result is in the order of {@code rows}. */
+    @Override
     public float[][] embed(List<TokenizedText> rows) throws OrtException {
         int batch = rows.size();
         int sequence = 0;
