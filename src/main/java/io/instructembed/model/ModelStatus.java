@@ -20,6 +20,7 @@ public record ModelStatus(String modelId, LoadState state, String device, String
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(modelId);
         out.writeString(state.jsonName());
         out.writeOptionalString(device);

@@ -69,6 +69,7 @@ public final class InstructKnnNestedQueryBuilder extends AbstractQueryBuilder<In
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(path);
         out.writeNamedWriteable(knn);
         innerHit.writeTo(out);

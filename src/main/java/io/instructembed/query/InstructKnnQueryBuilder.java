@@ -124,8 +124,10 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         task = in.readOptionalString();
         instruction = in.readOptionalString();
         modelId = in.readOptionalString();
-        knnOptions = in.readMap();
-        innerHits = in.readBoolean() ? in.readMap() : null;
+        // copied as the other constructor does: an empty map reads back as another Map class, which
+        // would travel on (to another node) with another type byte than it came with
+        knnOptions = new LinkedHashMap<>(in.readMap());
+        innerHits = in.readBoolean() ? new LinkedHashMap<>(in.readMap()) : null;
         pendingVector = null;
         nestedChunks = false;
     }
@@ -135,6 +137,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (pendingVector != null) {
             throw new IllegalStateException("[" + NAME + "] cannot be sent while its embedding is pending");
         }
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(fieldName);
         out.writeString(queryText);
         out.writeOptionalString(task);

@@ -36,6 +36,7 @@ public record ChunkingStats(long chunks, long documents, double medianPerDocumen
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeVLong(chunks);
         out.writeVLong(documents);
         out.writeDouble(medianPerDocument);

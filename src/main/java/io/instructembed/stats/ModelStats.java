@@ -157,6 +157,7 @@ public record ModelStats(
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(modelId);
         out.writeString(state);
         out.writeOptionalString(device);

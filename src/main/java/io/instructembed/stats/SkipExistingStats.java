@@ -23,6 +23,7 @@ public record SkipExistingStats(long textsSkipped, long textsEmbedded) implement
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeVLong(textsSkipped);
         out.writeVLong(textsEmbedded);
     }

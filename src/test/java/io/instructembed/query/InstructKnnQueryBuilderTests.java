@@ -257,6 +257,40 @@ public class InstructKnnQueryBuilderTests extends AbstractQueryTestCase<Instruct
         }
     }
 
+    /**
+     * What instruct_knn on chunks rewrites into travels from the coordinating node to the shards,
+     * whatever their wire-compatible version: k-NN's knn inside, the inner hits as asked for or
+     * the default best chunk, ignore_unmapped, boost and name.
+     */
+    public void testChunkQuerySerializationAcrossWireCompatibleVersions() throws IOException {
+        for (int run = 0; run < 20; run++) {
+            float[] vector = new float[384];
+            for (int d = 0; d < vector.length; d++) {
+                vector[d] = randomFloat();
+            }
+            QueryBuilder knn = parseQuery(
+                JsonXContent.contentBuilder()
+                    .map(Map.of("knn", Map.of(CHUNKS + ".vector", Map.of("vector", vector, "k", randomIntBetween(1, 20)))))
+                    .toString()
+            );
+            Map<String, Object> innerHits = randomBoolean() ? null : Map.of("size", randomIntBetween(1, 3), "name", randomAlphaOfLength(5));
+            InstructKnnNestedQueryBuilder chunkQuery = new InstructKnnNestedQueryBuilder(
+                CHUNKS,
+                knn,
+                InstructKnnQueryBuilder.innerHitBuilder(CHUNKS, innerHits, xContentRegistry()),
+                randomBoolean()
+            );
+            if (randomBoolean()) {
+                chunkQuery.boost(randomFloat() * 4);
+            }
+            if (randomBoolean()) {
+                chunkQuery.queryName(randomAlphaOfLength(6));
+            }
+            Version version = randomBoolean() ? Version.CURRENT : VersionUtils.randomCompatibleVersion(random(), Version.CURRENT);
+            assertSerialization(chunkQuery, version);
+        }
+    }
+
     /** The builder cannot become a Lucene query by itself: it must be rewritten (and embedded) first. */
     @Override
     public void testMustRewrite() throws IOException {

@@ -84,6 +84,7 @@ public class EmbedRequest extends ActionRequest {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(modelId);
         out.writeStringCollection(texts);
         out.writeEnum(inputType);

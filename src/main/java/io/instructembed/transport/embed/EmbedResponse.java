@@ -39,6 +39,7 @@ public class EmbedResponse extends ActionResponse implements ToXContentObject {
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(modelId);
         out.writeVInt(dimensions);
         out.writeVInt(embeddings.size());

@@ -25,6 +25,7 @@ public class ModelLifecycleNodeResponse extends BaseNodeResponse {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         status.writeTo(out);
     }
 

@@ -31,6 +31,7 @@ public class ModelLifecycleRequest extends BaseNodesRequest<ModelLifecycleReques
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeString(modelId);
         out.writeEnum(operation);
     }

@@ -22,6 +22,7 @@ public class GetModelsNodeRequest extends TransportRequest {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeOptionalString(modelId);
     }
 

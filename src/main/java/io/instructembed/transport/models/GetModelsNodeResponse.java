@@ -26,6 +26,7 @@ public class GetModelsNodeResponse extends BaseNodeResponse {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeList(statuses);
     }
 

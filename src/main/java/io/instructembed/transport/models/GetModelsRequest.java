@@ -23,6 +23,7 @@ public class GetModelsRequest extends BaseNodesRequest<GetModelsRequest> {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeOptionalString(modelId);
     }
 

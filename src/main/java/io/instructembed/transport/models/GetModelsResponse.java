@@ -45,6 +45,7 @@ public class GetModelsResponse extends BaseNodesResponse<GetModelsNodeResponse> 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeCollection(packs, StreamOutput::writeGenericValue);
         out.writeBoolean(single);
     }

@@ -32,6 +32,7 @@ public class StatsNodeResponse extends BaseNodeResponse implements ToXContentFra
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        // The baseline wire format: a field added to it is written and read behind WireVersions (see there).
         out.writeList(models);
         out.writeOptionalWriteable(pool);
     }

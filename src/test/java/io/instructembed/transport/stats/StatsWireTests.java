@@ -44,7 +44,12 @@ public class StatsWireTests extends OpenSearchTestCase {
 
     private static StatsNodeResponse randomNodeResponse() {
         ThreadPoolStats.Stats pool = randomBoolean() ? null : randomPoolStats();
-        return new StatsNodeResponse(WireRoundTrip.randomNode(), randomList(0, 4, StatsWireTests::randomModelStats), pool);
+        // one entry per model, as a node reports them: two random ids alike would be one JSON key twice
+        java.util.Map<String, ModelStats> models = new java.util.LinkedHashMap<>();
+        for (ModelStats model : randomList(0, 4, StatsWireTests::randomModelStats)) {
+            models.putIfAbsent(model.modelId(), model);
+        }
+        return new StatsNodeResponse(WireRoundTrip.randomNode(), List.copyOf(models.values()), pool);
     }
 
     /**
