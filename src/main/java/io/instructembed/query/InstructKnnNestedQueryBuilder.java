@@ -4,7 +4,9 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.NamedWriteableAwareStreamInput;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -18,8 +20,11 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilderVisitor;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.fetch.subphase.InnerHitsContext;
+import org.opensearch.search.internal.SearchContext;
 
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -148,14 +153,14 @@ public final class InstructKnnNestedQueryBuilder extends AbstractQueryBuilder<In
                     + "]: set [ignore_unmapped] to search only the indices that map it"
             );
         }
-        if (insideOwnNestedScope(context)) {
+        if (insideOwnNestedScope(context, path)) {
             return knn.toQuery(context);
         }
         return new NestedQueryBuilder(path, knn, ScoreMode.Max).toQuery(context);
     }
 
     /** Whether the user's own {@code nested} query on this path encloses this one: the search is at the chunk level already. */
-    private boolean insideOwnNestedScope(QueryShardContext context) {
+    static boolean insideOwnNestedScope(QueryShardContext context, String path) {
         ObjectMapper scope = context.nestedScope().getObjectMapper();
         return scope != null && path.equals(scope.fullPath());
     }
@@ -189,26 +194,25 @@ public final class InstructKnnNestedQueryBuilder extends AbstractQueryBuilder<In
         }
 
         @Override
-        protected void doBuild(org.opensearch.search.internal.SearchContext parent, org.opensearch.search.fetch.subphase.InnerHitsContext innerHits)
+        protected void doBuild(SearchContext parent, InnerHitsContext innerHits)
             throws IOException {
             QueryShardContext context = parent.getQueryShardContext();
-            ObjectMapper scope = context.nestedScope().getObjectMapper();
             ObjectMapper chunks = context.getObjectMapper(path);
-            if ((scope != null && path.equals(scope.fullPath())) || chunks == null || chunks.nested().isNested() == false) {
+            if (insideOwnNestedScope(context, path) || chunks == null || chunks.nested().isNested() == false) {
                 return;  // inside the user's nested query on this path its own inner hits are the chunks; or no chunks here
             }
             InnerHitBuilder named = copy(innerHitBuilder(), context).setName(name);
-            java.util.HashMap<String, InnerHitContextBuilder> built = new java.util.HashMap<>();
+            HashMap<String, InnerHitContextBuilder> built = new HashMap<>();
             new NestedQueryBuilder(path, query, ScoreMode.Max).innerHit(named).extractInnerHitBuilders(built);
             built.get(name).build(parent, innerHits);
         }
 
         /** A copy to name: the original is shared by every shard that runs this query on the node. */
         private static InnerHitBuilder copy(InnerHitBuilder original, QueryShardContext context) throws IOException {
-            try (org.opensearch.common.io.stream.BytesStreamOutput out = new org.opensearch.common.io.stream.BytesStreamOutput()) {
+            try (BytesStreamOutput out = new BytesStreamOutput()) {
                 original.writeTo(out);
                 try (
-                    StreamInput in = new org.opensearch.core.common.io.stream.NamedWriteableAwareStreamInput(
+                    StreamInput in = new NamedWriteableAwareStreamInput(
                         out.bytes().streamInput(),
                         context.getWriteableRegistry()
                     )
