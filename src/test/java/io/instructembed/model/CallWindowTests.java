@@ -1,4 +1,4 @@
-package io.instructembed.ingest;
+package io.instructembed.model;
 
 import io.instructembed.support.ManualExecutor;
 import org.opensearch.test.OpenSearchTestCase;
@@ -210,10 +210,10 @@ public class CallWindowTests extends OpenSearchTestCase {
     }
 
     public void testSplittingIntoCallsKeepsOrderAndDocumentsWholeAndGivesNoCallForNothing() {
-        assertEquals(List.of(), InstructEmbeddingProcessor.splitIntoCalls(List.<Integer>of(), n -> n, 4));
+        assertEquals(List.of(), CallSplitter.split(List.<Integer>of(), n -> n, 4));
         assertEquals(
             List.of(List.of(1, 2), List.of(3), List.of(9), List.of(1, 1, 1)),
-            InstructEmbeddingProcessor.splitIntoCalls(List.of(1, 2, 3, 9, 1, 1, 1), n -> n, 4)
+            CallSplitter.split(List.of(1, 2, 3, 9, 1, 1, 1), n -> n, 4)
         );
     }
 }
