@@ -208,12 +208,4 @@ public class CallWindowTests extends OpenSearchTestCase {
         assertEquals(1, CallWindow.shareOfQueue(3));
         assertEquals(1, CallWindow.shareOfQueue(1));
     }
-
-    public void testSplittingIntoCallsKeepsOrderAndDocumentsWholeAndGivesNoCallForNothing() {
-        assertEquals(List.of(), CallSplitter.split(List.<Integer>of(), n -> n, 4));
-        assertEquals(
-            List.of(List.of(1, 2), List.of(3), List.of(9), List.of(1, 1, 1)),
-            CallSplitter.split(List.of(1, 2, 3, 9, 1, 1, 1), n -> n, 4)
-        );
-    }
 }
