@@ -1,27 +1,18 @@
 package io.instructembed.ingest;
 
 import io.instructembed.chunking.ChunkingOptions;
-import io.instructembed.chunking.TextChunker;
 import io.instructembed.limits.TextLimits;
-import io.instructembed.model.Embedding;
-import io.instructembed.mapping.VectorFieldMappings;
-import io.instructembed.model.EmbeddingService;
-import io.instructembed.pack.InputType;
 import io.instructembed.mapping.TargetRecords;
-import io.instructembed.settings.InstructEmbedSettings;
+import io.instructembed.mapping.VectorFieldMappings;
+import io.instructembed.model.DocumentCall;
+import io.instructembed.model.DocumentResult;
+import io.instructembed.model.EmbeddingService;
 import io.instructembed.writerule.SourceValues;
-import io.instructembed.writerule.TextDigest;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.opensearch.action.get.MultiGetItemResponse;
-import org.opensearch.action.get.MultiGetRequest;
-import org.opensearch.action.get.MultiGetResponse;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractProcessor;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
-import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
@@ -40,23 +31,13 @@ import java.util.function.Supplier;
  * as {@code nested}). With {@code chunking}, each text is cut into chunks that the model takes
  * whole, and the target gets one {@code {text, offsets, vector}} object per chunk. With
  * {@code skip_existing}, fields whose stored fingerprint shows the same model, prompt, chunking and
- * text keep their stored vectors. Runs asynchronously, and a bulk becomes a few model calls rather
- * than one per document: the batch's texts (or chunks) go to the model service in calls of a few
- * hundred, which it cuts into length-sorted inference batches. A {@link CallWindow} keeps at most
- * half of the model's queue in flight for one batch, so a bulk on an idle node is never refused
- * (429) by its own size. A batch with nothing to embed (every field reused or blank) makes no model
+ * text keep their stored vectors ({@link StoredVectors}). Runs asynchronously: the whole batch is one
+ * {@link EmbeddingService#embedDocuments} call, which chunks, splits and paces the model work and
+ * answers per document; a batch with nothing to embed (every field reused or blank) makes no model
  * call. A bad document fails alone, with a reason naming the field.
  */
 public final class InstructEmbeddingProcessor extends AbstractProcessor implements FieldEmbedder {
     public static final String TYPE = "instruct_embedding";
-    private static final Logger logger = LogManager.getLogger(InstructEmbeddingProcessor.class);
-
-    /**
-     * Texts per model-service call, at most (less when the batch's share of the queue is smaller).
-     * A big bulk is split into several calls, so that other work queued on the inference pool
-     * (queries, smaller bulks) gets a turn between them. A document's texts stay in one call.
-     */
-    static final int MAX_TEXTS_PER_CALL = 256;
 
     private final String modelId;
     private final Map<String, String> fieldMap;
@@ -77,7 +58,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     private final boolean recordsTargets;
     /** The pack's identity, or null while its files are not installed. */
     private final String packIdentity;
-    private final Supplier<Client> client;
+    /** skip_existing: the batch's stored vectors, read once per batch. */
+    private final StoredVectors storedVectors;
 
     InstructEmbeddingProcessor(
         String tag,
@@ -114,7 +96,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         this.recordsTargets = instructTextField == false;
         this.packIdentity = packIdentity;
         this.fingerprint = fingerprint;
-        this.client = client;
+        this.storedVectors = new StoredVectors(client, fingerprint, this.fieldMap.values());
     }
 
     @Override
@@ -159,7 +141,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
      */
     @Override
     public void batchExecute(List<IngestDocumentWrapper> wrappers, boolean partial, Consumer<List<IngestDocumentWrapper>> handler) {
-        List<Pending> pending = new ArrayList<>(wrappers.size());
+        List<BatchDocument> pending = new ArrayList<>(wrappers.size());
         Map<String, VectorFieldMappings> mappings = new HashMap<>();
         TextLimits limits = TextLimits.current(clusterService.getClusterSettings());
         for (IngestDocumentWrapper wrapper : wrappers) {
@@ -190,24 +172,20 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 }
                 clearTargets(document, read, partial, targets);
                 if (fields.isEmpty() == false) {
-                    pending.add(new Pending(wrapper, fields, targets));
+                    pending.add(new BatchDocument(wrapper, fields, targets));
                 }
             } catch (RuntimeException e) {
-                fail(wrapper, e);
+                failDocument(wrapper, e);
             }
         }
         if (pending.isEmpty()) {
             handler.accept(wrappers);
             return;
         }
-        embedOrReuse(pending, wrappers, handler);
-    }
-
-    private void embedOrReuse(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
         if (skipExisting) {
-            reuseStoredVectors(pending, () -> embedPending(pending, wrappers, handler));
+            storedVectors.reuse(pending, () -> embed(pending, wrappers, handler));
         } else {
-            embedPending(pending, wrappers, handler);
+            embed(pending, wrappers, handler);
         }
     }
 
@@ -256,89 +234,36 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         return fingerprinted || targets.isMapped(EmbeddingFingerprint.fieldFor(target));
     }
 
-    /**
-     * skip_existing: one multi-get of the batch's stored documents; a field whose stored
-     * fingerprint equals the fingerprint of its new text (same model, prompt, chunking and text)
-     * keeps its stored vectors instead of being embedded. Reads run as the caller, so a caller who
-     * may not read the index simply gets every field embedded.
-     */
-    private void reuseStoredVectors(List<Pending> pending, Runnable then) {
-        MultiGetRequest request = new MultiGetRequest().realtime(true);
-        List<Pending> asked = new ArrayList<>();
-        String[] includes = fieldMap.values().stream()
-            .flatMap(target -> java.util.stream.Stream.of(target, EmbeddingFingerprint.fieldFor(target)))
-            .toArray(String[]::new);
-        for (Pending document : pending) {
-            IngestDocument ingest = document.wrapper.getIngestDocument();
-            String index = ingest.getFieldValue(IngestDocument.Metadata.INDEX.getFieldName(), String.class, true);
-            String id = ingest.getFieldValue(IngestDocument.Metadata.ID.getFieldName(), String.class, true);
-            document.fingerprints = new ArrayList<>(document.fields.size());
-            for (FieldTexts.Field field : document.fields) {
-                document.fingerprints.add(fingerprint.of(field.texts(), field.array()));
-            }
-            if (index != null && id != null) {
-                String routing = ingest.getFieldValue(IngestDocument.Metadata.ROUTING.getFieldName(), String.class, true);
-                request.add(new MultiGetRequest.Item(index, id).routing(routing).fetchSourceContext(new FetchSourceContext(true, includes, null)));
-                asked.add(document);
-            }
+    /** One model-service call for the batch's documents; each is written, or fails alone with its own error. */
+    private void embed(List<BatchDocument> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        List<DocumentCall.Document> documents = new ArrayList<>(pending.size());
+        for (BatchDocument document : pending) {
+            documents.add(document.toEmbed());
         }
-        if (asked.isEmpty()) {
-            then.run();
-            return;
-        }
-        // Not ActionListener.wrap: an exception thrown while embedding must not run the batch a second time.
-        client.get().multiGet(request, new ActionListener<>() {
+        int maxChunks = chunking == null ? Integer.MAX_VALUE : maxChunksPerDocument.get();
+        // Not ActionListener.wrap: an exception thrown while handing the batch on must not answer it a second time.
+        models.embedDocuments(new DocumentCall(modelId, task, chunking, maxChunks, truncate, documents), new ActionListener<>() {
             @Override
-            public void onResponse(MultiGetResponse response) {
-                try {
-                    MultiGetItemResponse[] items = response.getResponses();
-                    for (int i = 0; i < items.length; i++) {
-                        if (items[i].isFailed() == false && items[i].getResponse().isExists()) {
-                            asked.get(i).reuseFrom(items[i].getResponse().getSourceAsMap());
-                        }
+            public void onResponse(List<DocumentResult> results) {
+                for (int d = 0; d < pending.size(); d++) {
+                    DocumentResult result = results.get(d);
+                    if (result.failed()) {
+                        failDocument(pending.get(d).wrapper, result.failure());
+                    } else {
+                        write(pending.get(d), result.texts());
                     }
-                } catch (RuntimeException e) {
-                    logger.debug("reading the stored vectors failed; embedding the rest of the batch", e);
                 }
-                then.run();
+                handler.accept(wrappers);
             }
 
             @Override
             public void onFailure(Exception e) {
-                // reuse is an optimisation: without the stored documents, embed everything
-                logger.debug("looking up stored vectors failed; embedding the whole batch", e);
-                then.run();
+                for (BatchDocument document : pending) {
+                    failDocument(document.wrapper, e);
+                }
+                handler.accept(wrappers);
             }
         });
-    }
-
-    private void embedPending(List<Pending> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
-        // the share is read at each start (the queue setting is dynamic); the call size once per batch
-        CallWindow window = new CallWindow(this::queueShare, () -> handler.accept(wrappers));
-        int callTexts = Math.min(MAX_TEXTS_PER_CALL, queueShare());
-        if (chunking == null) {
-            for (Pending document : pending) {
-                document.pieces = Piece.whole(document);
-            }
-            embedAll(pending, window, callTexts);
-        } else {
-            List<Pending> toChunk = new ArrayList<>(pending.size());
-            for (Pending document : pending) {
-                if (document.textsToChunk().isEmpty()) {
-                    document.pieces = Piece.chunks(document, List.of());  // every field reused or blank: nothing to chunk
-                    write(document, List.of());
-                } else {
-                    toChunk.add(document);
-                }
-            }
-            chunkFrom(splitIntoCalls(toChunk, document -> document.textsToChunk().size(), callTexts), 0, window, callTexts);
-        }
-        window.close();
-    }
-
-    /** The texts one batch may keep in the model's queue at once: see {@link CallWindow#shareOfQueue}. */
-    private int queueShare() {
-        return CallWindow.shareOfQueue(clusterService.getClusterSettings().get(InstructEmbedSettings.QUEUE_MAX_TEXTS));
     }
 
     /** The fields of a document to embed: blank entries of arrays are not embedded whole (chunking gives them no chunk). */
@@ -377,170 +302,23 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         return field.array() || chunking != null;
     }
 
-    /**
-     * Chunks one group of documents in the window, then adds their embedding calls and the chunking
-     * of the next group: chunk calls run one after another (one bulk never holds more than one
-     * inference thread for tokenising), and inference of a group overlaps the chunking of the next.
-     */
-    private void chunkFrom(List<List<Pending>> groups, int next, CallWindow window, int callTexts) {
-        if (next == groups.size()) {
-            return;
-        }
-        List<Pending> group = groups.get(next);
-        List<String> texts = new ArrayList<>();
-        for (Pending document : group) {
-            texts.addAll(document.textsToChunk());
-        }
-        window.add(texts.size(), done -> models.chunk(new EmbeddingService.ChunkCall(modelId, texts, task, chunking), ActionListener.wrap(chunks -> {
-            List<Pending> accepted = new ArrayList<>(group.size());
-            int nextText = 0;
-            for (Pending document : group) {
-                int count = document.textsToChunk().size();
-                try {
-                    document.pieces = Piece.chunks(document, chunks.subList(nextText, nextText + count));
-                    checkChunkLimit(document);
-                    accepted.add(document);
-                } catch (RuntimeException e) {
-                    fail(document.wrapper, e);
-                }
-                nextText += count;
-            }
-            embedAll(accepted, window, callTexts);
-            chunkFrom(groups, next + 1, window, callTexts);
-            done.run();
-        }, e -> {
-            for (int i = next; i < groups.size(); i++) {
-                for (Pending document : groups.get(i)) {
-                    fail(document.wrapper, e);
-                }
-            }
-            done.run();
-        })));
-    }
-
-    private void checkChunkLimit(Pending document) {
-        int limit = maxChunksPerDocument.get();
-        int total = document.pieceCount();
-        if (total <= limit) {
-            return;
-        }
-        models.ingestCounters(modelId).overLimit();
-        StringBuilder perField = new StringBuilder();
-        for (int i = 0; i < document.fields.size(); i++) {
-            perField.append(i == 0 ? "" : ", ").append("field [").append(document.fields.get(i).source()).append("]: ")
-                .append(document.pieces.get(i).size());
-        }
-        throw new IllegalArgumentException(
-            "the document gives " + total + " chunks (" + perField + "), over the limit of " + limit + " per document ("
-                + InstructEmbedSettings.CHUNKING_MAX_CHUNKS.getKey() + "); raise the limit or chunking.max_tokens"
-        );
-    }
-
-    /** Embeds the documents' pieces in calls of at most {@code callTexts} texts (one document's pieces stay together), added to the window. */
-    private void embedAll(List<Pending> documents, CallWindow window, int callTexts) {
-        List<Pending> toEmbed = new ArrayList<>(documents.size());
-        for (Pending document : documents) {
-            if (document.pieceCount() == 0) {
-                write(document, List.of());  // every field reused, or only empty texts chunked
-            } else {
-                toEmbed.add(document);
-            }
-        }
-        for (List<Pending> call : splitIntoCalls(toEmbed, Pending::pieceCount, callTexts)) {
-            int texts = 0;
-            for (Pending document : call) {
-                texts += document.pieceCount();
-            }
-            window.add(texts, done -> embed(call, done));
-        }
-    }
-
-    /** Consecutive documents in calls of at most {@code maxTexts} texts (a larger document alone); no call for no documents. */
-    static <T> List<List<T>> splitIntoCalls(List<T> documents, java.util.function.ToIntFunction<T> size, int maxTexts) {
-        List<List<T>> calls = new ArrayList<>();
-        List<T> current = new ArrayList<>();
-        int texts = 0;
-        for (T document : documents) {
-            int count = size.applyAsInt(document);
-            if (current.isEmpty() == false && texts + count > maxTexts) {
-                calls.add(current);
-                current = new ArrayList<>();
-                texts = 0;
-            }
-            current.add(document);
-            texts += count;
-        }
-        if (current.isEmpty() == false) {
-            calls.add(current);
-        }
-        return calls;
-    }
-
-    private void embed(List<Pending> documents, Runnable done) {
-        List<String> texts = new ArrayList<>();
-        for (Pending document : documents) {
-            for (List<Piece> field : document.pieces) {
-                for (Piece piece : field) {
-                    texts.add(piece.text());
-                }
-            }
-        }
-        models.embed(new EmbeddingService.EmbedCall(modelId, texts, InputType.DOCUMENT, task, null), ActionListener.wrap(embeddings -> {
-            int next = 0;
-            for (Pending document : documents) {
-                int count = document.pieceCount();
-                write(document, embeddings.subList(next, next + count));
-                next += count;
-            }
-            done.run();
-        }, e -> {
-            for (Pending document : documents) {
-                fail(document.wrapper, e);
-            }
-            done.run();
-        }));
-    }
-
-    /**
-     * Writes a document's vectors, all of them or (when a text is too long) none. A document that
-     * cannot take them (a target path that collides with its other fields) fails alone.
-     */
-    private void write(Pending document, List<Embedding> embeddings) {
+    /** Writes a document's vectors; a document that cannot take them (a target path that collides with its other fields) fails alone. */
+    private void write(BatchDocument document, List<List<DocumentResult.Piece>> texts) {
         try {
-            writeVectors(document, embeddings);
+            writeVectors(document, texts);
         } catch (RuntimeException e) {
-            fail(document.wrapper, e);
+            failDocument(document.wrapper, e);
         }
     }
 
-    private void writeVectors(Pending document, List<Embedding> embeddings) {
-        if (truncate == false) {
-            int next = 0;
-            for (int f = 0; f < document.fields.size(); f++) {
-                FieldTexts.Field field = document.fields.get(f);
-                for (int i = 0; i < document.pieces.get(f).size(); i++) {
-                    Embedding embedding = embeddings.get(next++);
-                    if (embedding.truncated()) {
-                        String where = field.array() ? field.source() + "][" + i : field.source();
-                        fail(
-                            document.wrapper,
-                            new IllegalArgumentException(
-                                "field [" + where + "] is longer than the " + embedding.tokens() + " tokens model [" + modelId
-                                    + "] takes, and truncate is false"
-                            )
-                        );
-                        return;
-                    }
-                }
-            }
-        }
+    /** {@code texts}: the pieces of each text the model embedded, in the order of the document's fields, none for a reused field. */
+    private void writeVectors(BatchDocument document, List<List<DocumentResult.Piece>> texts) {
         IngestDocument ingestDocument = document.wrapper.getIngestDocument();
         int next = 0;
         int skipped = 0;
         int embedded = 0;
         for (int f = 0; f < document.fields.size(); f++) {
             FieldTexts.Field field = document.fields.get(f);
-            List<Piece> pieces = document.pieces.get(f);
             String fingerprintField = EmbeddingFingerprint.fieldFor(field.target());
             if (fingerprints(document.targets, field.target())) {
                 ingestDocument.setFieldValue(fingerprintField, fingerprint.of(field.texts(), field.array()));
@@ -549,37 +327,33 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                 ingestDocument.removeField(fingerprintField);
             }
             if (document.reused(f)) {
-                ingestDocument.setFieldValue(field.target(), document.reused.get(f));
+                ingestDocument.setFieldValue(field.target(), document.reusedValue(f));
                 skipped += field.texts().size();
                 continue;
             }
             embedded += field.texts().size();
-            if (writesObjects(field)) {
-                List<Map<String, Object>> objects = new ArrayList<>(pieces.size());
-                for (Piece piece : pieces) {
+            if (writesObjects(field) == false) {  // a lone text embedded whole: one vector
+                ingestDocument.setFieldValue(field.target(), asList(texts.get(next++).get(0).embedding().vector()));
+                continue;
+            }
+            List<Map<String, Object>> objects = new ArrayList<>();
+            for (String text : field.texts()) {
+                for (DocumentResult.Piece piece : texts.get(next)) {
                     Map<String, Object> object = new LinkedHashMap<>();
-                    object.put(VectorFieldMappings.ARRAY_TEXT, piece.text());
+                    object.put(VectorFieldMappings.ARRAY_TEXT, piece.text(text));
                     if (piece.offsets() != null) {
-                        object.put(VectorFieldMappings.CHUNK_OFFSETS, List.of(piece.offsets()[0], piece.offsets()[1]));
+                        object.put(VectorFieldMappings.CHUNK_OFFSETS, List.of(piece.offsets().start(), piece.offsets().end()));
                     }
-                    object.put(VectorFieldMappings.ARRAY_VECTOR, asList(embeddings.get(next++).vector()));
+                    object.put(VectorFieldMappings.ARRAY_VECTOR, asList(piece.embedding().vector()));
                     objects.add(object);
                 }
-                ingestDocument.setFieldValue(field.target(), objects);
-            } else {
-                ingestDocument.setFieldValue(field.target(), asList(embeddings.get(next++).vector()));
+                next++;
             }
-        }
-        if (chunking != null && embedded > 0) {
-            models.ingestCounters(modelId).document(document.pieceCount());
+            ingestDocument.setFieldValue(field.target(), objects);
         }
         if (skipExisting) {
-            models.ingestCounters(modelId).skipExisting(skipped, embedded);
+            models.countSkipExisting(modelId, skipped, embedded);
         }
-    }
-
-    private void fail(IngestDocumentWrapper wrapper, Exception e) {
-        failDocument(wrapper, e);
     }
 
     /** Fails one document of a batch; a bad-input reason (400) names the processor, as every reason of its documents does. */
@@ -596,111 +370,5 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             list.add(v);
         }
         return list;
-    }
-
-    /** A text the model embeds: a whole source text, or one chunk of it with its place in the source. */
-    record Piece(String text, int[] offsets) {
-        /** Each field's texts whole; none for a field whose stored vectors are reused. */
-        static List<List<Piece>> whole(Pending document) {
-            List<List<Piece>> pieces = new ArrayList<>(document.fields.size());
-            for (int f = 0; f < document.fields.size(); f++) {
-                List<Piece> texts = new ArrayList<>();
-                if (document.reused(f) == false) {
-                    for (String text : document.fields.get(f).texts()) {
-                        texts.add(new Piece(text, null));
-                    }
-                }
-                pieces.add(texts);
-            }
-            return pieces;
-        }
-
-        /**
-         * Each field's chunks, in order; the chunks of an array's texts follow one another, offsets
-         * within their text. {@code chunksPerText} holds the chunks of {@link Pending#textsToChunk()};
-         * a blank text has none (it is not sent to be chunked).
-         */
-        static List<List<Piece>> chunks(Pending document, List<List<TextChunker.Chunk>> chunksPerText) {
-            List<List<Piece>> pieces = new ArrayList<>(document.fields.size());
-            int next = 0;
-            for (int f = 0; f < document.fields.size(); f++) {
-                FieldTexts.Field field = document.fields.get(f);
-                List<Piece> fieldPieces = new ArrayList<>();
-                if (document.reused(f)) {
-                    pieces.add(fieldPieces);
-                    continue;
-                }
-                for (String text : field.texts()) {
-                    if (TextDigest.blank(text)) {
-                        continue;
-                    }
-                    for (TextChunker.Chunk chunk : chunksPerText.get(next)) {
-                        fieldPieces.add(new Piece(chunk.text(text), new int[] { chunk.start(), chunk.end() }));
-                    }
-                    next++;
-                }
-                pieces.add(fieldPieces);
-            }
-            return pieces;
-        }
-    }
-
-    /** One document on its way: its source fields and, once known, the pieces each field is embedded as. */
-    private static final class Pending {
-        final IngestDocumentWrapper wrapper;
-        final List<FieldTexts.Field> fields;
-        /** The mapping of the document's index. */
-        final VectorFieldMappings targets;
-        List<List<Piece>> pieces;
-        /** skip_existing: each field's fingerprint, and its stored target value when that can be kept (else null). */
-        List<String> fingerprints;
-        List<Object> reused;
-
-        Pending(IngestDocumentWrapper wrapper, List<FieldTexts.Field> fields, VectorFieldMappings targets) {
-            this.wrapper = wrapper;
-            this.fields = fields;
-            this.targets = targets;
-        }
-
-        boolean reused(int field) {
-            return reused != null && reused.get(field) != null;
-        }
-
-        /** Keeps the stored vectors of each field whose stored fingerprint is this text's. */
-        void reuseFrom(Map<String, Object> stored) {
-            reused = new ArrayList<>(fields.size());
-            for (int f = 0; f < fields.size(); f++) {
-                String target = fields.get(f).target();
-                Object storedFingerprint = EmbeddingFingerprint.valueAt(stored, EmbeddingFingerprint.fieldFor(target));
-                Object storedVectors = EmbeddingFingerprint.valueAt(stored, target);
-                reused.add(fingerprints.get(f).equals(storedFingerprint) ? storedVectors : null);
-            }
-        }
-
-        /**
-         * Source texts to cut into chunks: those of fields whose vectors are not reused, less blank
-         * ones (they give no chunk; asking the model would only load it for nothing).
-         */
-        List<String> textsToChunk() {
-            List<String> texts = new ArrayList<>();
-            for (int f = 0; f < fields.size(); f++) {
-                if (reused(f) == false) {
-                    for (String text : fields.get(f).texts()) {
-                        if (TextDigest.blank(text) == false) {
-                            texts.add(text);
-                        }
-                    }
-                }
-            }
-            return texts;
-        }
-
-        int pieceCount() {
-            int count = 0;
-            for (List<Piece> field : pieces) {
-                count += field.size();
-            }
-            return count;
-        }
     }
 }

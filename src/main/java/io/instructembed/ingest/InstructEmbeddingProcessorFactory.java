@@ -59,9 +59,9 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         boolean skipExisting = ConfigurationUtils.readBooleanProperty(type, tag, config, "skip_existing", false);
 
         EmbeddingService service = models.get();
-        ModelPack pack = service.packs().get(modelId).orElse(null);
+        ModelPack pack = service.pack(modelId).orElse(null);
         if (pack == null) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] not found; models are " + service.packs().ids());
+            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] not found; models are " + service.packIds());
         }
         PackManifest manifest = pack.manifest();
         if (manifest == null) {
@@ -117,7 +117,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
 
     /** This node's pack of that id, or null. */
     ModelPack pack(String modelId) {
-        return models.get().packs().get(modelId).orElse(null);
+        return models.get().pack(modelId).orElse(null);
     }
 
     /**

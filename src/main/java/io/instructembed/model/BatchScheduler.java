@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * for queries, so a query never waits behind a large ingest batch. Queues are bounded in texts: a
  * full queue rejects (HTTP 429) instead of piling up work. Each inference call reserves its estimated
  * activations in the instruct_embed circuit breaker while it runs. A batch whose inference fails is
- * run again in halves, so one bad text fails only its own job, never a neighbour's (see {@link #run}).
+ * run again in halves, so one bad text fails only its own job (or, for a grouped job, its own group),
+ * never a neighbour's (see {@link #run}).
  */
 final class BatchScheduler {
     private static final Logger logger = LogManager.getLogger(BatchScheduler.class);
@@ -88,18 +89,33 @@ final class BatchScheduler {
         this.memory = memory;
     }
 
+    /**
+     * One submission: its texts in groups (a caller's unit of success, e.g. one document's texts),
+     * answered once with each group's vectors or that group's own error.
+     */
     private static final class Job {
         final List<String> texts;
+        /** Texts of each group, in order; they add up to {@code texts.size()}. */
+        final int[] groupSizes;
         final WorkKind kind;
-        final ActionListener<List<Embedding>> listener;
+        final ActionListener<List<GroupResult>> listener;
         final long enqueuedNanos = System.nanoTime();
 
-        Job(List<String> texts, WorkKind kind, ActionListener<List<Embedding>> listener) {
-            this.texts = texts;
+        Job(List<List<String>> groups, WorkKind kind, ActionListener<List<GroupResult>> listener) {
+            List<String> all = new ArrayList<>();
+            this.groupSizes = new int[groups.size()];
+            for (int g = 0; g < groups.size(); g++) {
+                all.addAll(groups.get(g));
+                groupSizes[g] = groups.get(g).size();
+            }
+            this.texts = all;
             this.kind = kind;
             this.listener = listener;
         }
     }
+
+    /** What one group of a grouped submission gets: its vectors in input order, or (else null) the error of a bad text of its own. */
+    record GroupResult(List<Embedding> embeddings, Exception failure) {}
 
     /** Queues texts, or answers a refusal (429) when this scheduler is closed or its queue is full. */
     void submit(List<String> renderedTexts, WorkKind kind, ActionListener<List<Embedding>> listener) {
@@ -113,18 +129,45 @@ final class BatchScheduler {
      * answering when this scheduler is closed, so the caller can keep the work for the next load.
      */
     boolean trySubmit(List<String> renderedTexts, WorkKind kind, ActionListener<List<Embedding>> listener) {
-        Job job = new Job(renderedTexts, kind, listener);
+        return trySubmitGrouped(List.of(renderedTexts), kind, new ActionListener<>() {
+            @Override
+            public void onResponse(List<GroupResult> groups) {
+                GroupResult only = groups.get(0);
+                if (only.failure() != null) {
+                    listener.onFailure(only.failure());
+                } else {
+                    listener.onResponse(only.embeddings());
+                }
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                listener.onFailure(e);
+            }
+        });
+    }
+
+    /**
+     * Queues texts in groups, as one job: a bad text fails only its own group (the others of the
+     * job get their vectors), so one caller's texts of several documents share inference calls
+     * without sharing a failure. Answers {@code onResponse} with one result per group, in order,
+     * or {@code onFailure} when the whole job is refused (429, full queue). Returns false without
+     * answering when this scheduler is closed, so the caller can keep the work for the next load.
+     */
+    boolean trySubmitGrouped(List<List<String>> renderedGroups, WorkKind kind, ActionListener<List<GroupResult>> listener) {
+        Job job = new Job(renderedGroups, kind, listener);
+        int size = job.texts.size();
         String refusal = null;
         synchronized (this) {
             int maxQueuedTexts = limits.maxQueuedTexts();
             if (closed) {
                 return false;
-            } else if (queuedTexts > 0 && queuedTexts + renderedTexts.size() > maxQueuedTexts) {
+            } else if (queuedTexts > 0 && queuedTexts + size > maxQueuedTexts) {
                 refusal = "the inference queue of model [" + model.manifest().id() + "] is full (" + queuedTexts + " texts waiting, limit "
                     + maxQueuedTexts + "); retry later";
             } else {
                 (kind == WorkKind.QUERY ? queries : documents).addLast(job);
-                queuedTexts += renderedTexts.size();
+                queuedTexts += size;
                 inFlightJobs++;
                 notifyAll();  // a worker waiting for a fuller batch
             }
@@ -288,22 +331,29 @@ final class BatchScheduler {
      * Runs a round: all its texts tokenised and cut into batches together. Between two batches of
      * documents, waiting queries run first, so a query waits for at most one batch (or one retry).
      *
-     * <p>A failed batch fails only the jobs that own its bad texts: {@link BatchSplitter} runs it
-     * again in halves, down to single texts, and each job is answered once, at the end of the round,
-     * with its vectors in input order or with the error of a bad text of its own. A failure that
-     * splitting cannot cure (see {@link #worthSplitting}) fails every job of the round at once.
+     * <p>A failed batch fails only the groups that own its bad texts (a job submitted whole is one
+     * group): {@link BatchSplitter} runs it again in halves, down to single texts, and each job is
+     * answered once, at the end of the round, with each group's vectors in input order or with the
+     * error of a bad text of its own. A failure that splitting cannot cure (see
+     * {@link #worthSplitting}) fails every group of the round at once.
      */
     private void run(List<Job> round) {
         List<String> texts = new ArrayList<>();
         int[] owners = new int[countTexts(round)];
-        for (int j = 0; j < round.size(); j++) {
-            for (String text : round.get(j).texts) {
-                owners[texts.size()] = j;
-                texts.add(text);
+        int groups = 0;
+        for (Job job : round) {
+            int next = 0;
+            for (int size : job.groupSizes) {
+                for (int i = 0; i < size; i++) {
+                    owners[texts.size()] = groups;
+                    texts.add(job.texts.get(next++));
+                }
+                groups++;
             }
         }
         Embedding[] results = new Embedding[texts.size()];
-        Exception[] failures = new Exception[round.size()];
+        Exception[] failures = new Exception[groups];
+        Exception roundFailure = null;
         try {
             List<TokenizedText> tokenized = model.tokenize(texts);
             Runnable queriesFirst = round.get(0).kind == WorkKind.DOCUMENT ? this::runWaitingQueries : () -> {};
@@ -313,20 +363,22 @@ final class BatchScheduler {
                 splitter.run(batch);
             }
         } catch (Exception e) {
-            Exception roundFailure = roundFailure(e);
-            for (int j = 0; j < round.size(); j++) {
-                finish(round.get(j), null, failures[j] != null ? failures[j] : roundFailure);
-            }
-            return;
+            roundFailure = roundFailure(e);
         }
-        int next = 0;
-        for (int j = 0; j < round.size(); j++) {
-            Job job = round.get(j);
-            List<Embedding> result = new ArrayList<>(job.texts.size());
-            for (int i = 0; i < job.texts.size(); i++) {
-                result.add(results[next++]);
+        int nextText = 0;
+        int nextGroup = 0;
+        for (Job job : round) {
+            List<GroupResult> answer = new ArrayList<>(job.groupSizes.length);
+            for (int size : job.groupSizes) {
+                Exception failure = failures[nextGroup] != null ? failures[nextGroup] : roundFailure;
+                List<Embedding> vectors = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    vectors.add(results[nextText++]);
+                }
+                answer.add(failure == null ? new GroupResult(vectors, null) : new GroupResult(null, failure));
+                nextGroup++;
             }
-            finish(job, failures[j] == null ? result : null, failures[j]);
+            finish(job, answer, null);
         }
     }
 
@@ -400,7 +452,7 @@ final class BatchScheduler {
         run(waiting);
     }
 
-    private void finish(Job job, List<Embedding> result, Exception failure) {
+    private void finish(Job job, List<GroupResult> result, Exception failure) {
         model.counters().latency(job.kind).record(System.nanoTime() - job.enqueuedNanos);
         try {
             if (failure != null) {

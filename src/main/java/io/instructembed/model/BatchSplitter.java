@@ -32,8 +32,8 @@ final class BatchSplitter {
      * @param worthSplitting whether a failed call should be run again in halves; when not, the
      *                       failure is thrown to the caller, which fails the whole round with it
      * @param betweenRetries runs before each retry (waiting queries, so they never wait for a whole bisection)
-     * @param owners         the job of each row of the round
-     * @param failures       per job, the error of its first bad text; written here, null while it may succeed
+     * @param owners         the owner of each row of the round: its job, or its group within a grouped job
+     * @param failures       per owner, the error of its first bad text; written here, null while it may succeed
      */
     BatchSplitter(Call call, Predicate<Exception> worthSplitting, Runnable betweenRetries, int[] owners, Exception[] failures) {
         this.call = call;

@@ -1,14 +1,13 @@
 package io.instructembed.model;
 
-import io.instructembed.chunking.ChunkingOptions;
-import io.instructembed.chunking.TextChunker;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
-import io.instructembed.pack.PackRegistry;
 import org.opensearch.core.action.ActionListener;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * What the plugin's features (the ingest processor, the {@code instruct_knn} query, the
@@ -21,14 +20,18 @@ public interface EmbeddingService {
     /** What to embed: texts of one model, one side, one task or instruction. */
     record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {}
 
-    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
-    record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
-
     /** Renders, tokenises and embeds; bad input (unknown model or task) fails at once, without queueing. */
     void embed(EmbedCall call, ActionListener<List<Embedding>> listener);
 
-    /** Cuts each text into chunks that fit the model whole with its document prompt; answers with each text's chunks, in order. */
-    void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener);
+    /**
+     * Embeds the documents of one caller (an ingest batch), each text whole or cut into chunks that
+     * the model takes whole: answers once, with one result per document in input order, each its
+     * texts' pieces or that document's own error (over the chunk limit, a text too long with
+     * truncate false, an inference failure that hit only its texts). The call is split, paced and
+     * chunked here (see {@link DocumentCall}); one with no texts makes no model call and loads
+     * nothing. {@code onFailure} only when the whole call is bad (unknown model or task).
+     */
+    void embedDocuments(DocumentCall call, ActionListener<List<DocumentResult>> listener);
 
     /**
      * Tokens of source text one chunk may hold after the document prompt (or a symmetric task's
@@ -39,12 +42,15 @@ public interface EmbeddingService {
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */
     ModelPack usablePack(String modelId);
 
-    /** The packs of this node, usable or not (for messages that list them). */
-    PackRegistry packs();
+    /** This node's pack of that id, usable or not. */
+    Optional<ModelPack> pack(String modelId);
+
+    /** The ids of this node's packs, usable or not (for messages that list them). */
+    Set<String> packIds();
 
     /** A query's cached embedding (counted as a hit), else null without counting a miss. */
     Embedding cachedQuery(String modelId, String text, String task, String instruction);
 
-    /** The ingest totals (chunking, skip_existing) of a pack on this node. */
-    IngestCounters ingestCounters(String modelId);
+    /** Counts source texts of a processor with skip_existing: {@code reused} kept their stored vectors, {@code embedded} did not. */
+    void countSkipExisting(String modelId, int reused, int embedded);
 }

@@ -13,7 +13,6 @@ import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.common.CheckedFunction;
 import org.opensearch.common.CheckedRunnable;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
@@ -24,7 +23,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +144,16 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         return packs;
     }
 
+    @Override
+    public Optional<ModelPack> pack(String modelId) {
+        return packs.get(modelId);
+    }
+
+    @Override
+    public Set<String> packIds() {
+        return packs.ids();
+    }
+
     /**
      * Renders, tokenises and embeds. Bad input (unknown model or task, an instruction on the
      * document side) fails at once on the caller's thread, without queueing.
@@ -185,29 +196,47 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
     }
 
     /**
-     * Cuts each text into chunks that fit the model whole with its document prompt, counting tokens
-     * with the pack's own tokenizer. Runs on the inference pool (tokenising a long text is real
-     * work), loading the model first if needed; answers with each text's chunks, in order.
+     * Embeds documents, cut into chunks first when asked, and answers each in input order with its
+     * pieces or its own error (see {@link DocumentWork}). A call without texts is answered at once,
+     * without the model; an unknown model or task fails the whole call before queueing.
      */
     @Override
-    public void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
+    public void embedDocuments(DocumentCall call, ActionListener<List<DocumentResult>> listener) {
+        if (DocumentWork.nothingToEmbed(call)) {
+            listener.onResponse(DocumentWork.empty(call));
+            return;
+        }
         final ModelPack pack;
         try {
             pack = usablePack(call.modelId());
-            renderDocument(pack, "", call.task());  // an unknown task fails here, before queueing
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
-        slot(pack).submit(new TaskWork<>(call.texts().size(), model -> {
-            ChunkingOptions options = call.chunking().resolve(chunkBudgets.of(pack, call.task(), model::tokenize), pack.id());
-            List<List<TextChunker.Chunk>> chunks = new ArrayList<>(call.texts().size());
-            for (String text : call.texts()) {
-                TextChunker.Fit fit = (start, end) -> model.tokenize(renderDocument(pack, text.substring(start, end), call.task())).truncated() == false;
-                chunks.add(TextChunker.chunk(text, model.spans(text), options, fit));
-            }
-            return chunks;
-        }, counted(pack.id(), "chunking", listener)));
+        ModelSlot slot = slot(pack);
+        DocumentWork.Model model = new DocumentWork.Model(pack, slot::submit, limits::maxQueuedTexts, chunkBudgets, ingestTotals(pack.id()), failureCounts(pack.id()));
+        DocumentWork.run(model, call, listener);
+    }
+
+    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
+    record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
+
+    /**
+     * Cuts each text into chunks, as {@link #embedDocuments} does before embedding them: on the
+     * inference pool, loading the model first if needed; answers with each text's chunks, in
+     * order. For tests, which look at the chunks alone.
+     */
+    void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
+        final ModelPack pack;
+        try {
+            pack = usablePack(call.modelId());
+            DocumentChunker.renderDocument(pack, "", call.task());  // an unknown task fails here, before queueing
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        DocumentChunker chunker = new DocumentChunker(pack, call.task(), call.chunking(), chunkBudgets);
+        slot(pack).submit(new TaskWork<>(call.texts().size(), model -> chunker.cut(model, call.texts()), counted(pack.id(), "chunking", listener)));
     }
 
     /**
@@ -215,21 +244,20 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
      * prompt (or a symmetric task's query prompt) and special tokens take. Learnt for every
      * available pack when the service started; never reads a file, so pipeline factories and
      * mapping checks on cluster-state threads may ask. Empty when not learnt (the pack's tokenizer
-     * could not be read at start, or the task is unknown); then {@link #chunk} finds it itself.
+     * could not be read at start, or the task is unknown); then chunking finds it itself.
      */
     @Override
     public OptionalInt knownChunkBudget(String modelId, String task) {
         return chunkBudgets.known(usablePack(modelId), task);
     }
 
-    private static String renderDocument(ModelPack pack, String text, String task) {
-        return pack.manifest().render(List.of(text), InputType.DOCUMENT, task, null).get(0);
+    @Override
+    public void countSkipExisting(String modelId, int reused, int embedded) {
+        ingestTotals(usablePack(modelId).id()).skipExisting(reused, embedded);
     }
 
-    /** The ingest totals of a pack on this node. */
-    @Override
-    public IngestCounters ingestCounters(String modelId) {
-        return ingestTotals.computeIfAbsent(usablePack(modelId).id(), id -> new IngestCounters());
+    private IngestCounters ingestTotals(String packId) {
+        return ingestTotals.computeIfAbsent(packId, id -> new IngestCounters());
     }
 
     /** The ingest totals of a pack, or null when it has none on this node yet. */
@@ -448,34 +476,13 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         });
     }
 
-    /**
-     * Counts a call's failure in the pack's totals (a 429 as a rejection, a server-side failure as
-     * an error) and logs server-side failures: every entry point (_embed, v1/embeddings,
-     * instruct_knn, ingest) goes through here, so none of them fails silently.
-     */
+    /** Counts a call's failure in the pack's totals and logs server-side failures: see {@link FailureCounts}. */
     private <T> ActionListener<T> counted(String modelId, String what, ActionListener<T> listener) {
-        ModelCounters totals = counters(modelId);
-        return new ActionListener<>() {
-            @Override
-            public void onResponse(T response) {
-                listener.onResponse(response);
-            }
+        return failureCounts(modelId).counted(what, listener);
+    }
 
-            @Override
-            public void onFailure(Exception e) {
-                RestStatus status = ExceptionsHelper.status(e);
-                if (status == RestStatus.TOO_MANY_REQUESTS) {
-                    totals.rejections.increment();
-                    logger.debug("{} with model [{}] was refused: {}", what, modelId, e.getMessage());
-                } else if (status.getStatus() >= 500) {
-                    totals.errors.increment();
-                    // one line per failed call; the stack trace at debug (a failed load already logged its own)
-                    logger.warn("{} with model [{}] failed: {}", what, modelId, e.getMessage());
-                    logger.debug(() -> new org.apache.logging.log4j.message.ParameterizedMessage("{} with model [{}] failed", what, modelId), e);
-                }
-                listener.onFailure(e);
-            }
-        };
+    private FailureCounts failureCounts(String modelId) {
+        return new FailureCounts(modelId, counters(modelId));
     }
 
     @Override
@@ -544,19 +551,6 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         @Override
         public boolean offer(BatchScheduler scheduler) {
             return scheduler.trySubmit(rendered, kind, listener);
-        }
-
-        @Override
-        public void fail(Exception e) {
-            listener.onFailure(e);
-        }
-    }
-
-    /** Work on the loaded model outside a batch (chunking, or answering a load), run on the pool. */
-    private record TaskWork<T>(int texts, CheckedFunction<LoadedModel, T, Exception> task, ActionListener<T> listener) implements ModelWork {
-        @Override
-        public boolean offer(BatchScheduler scheduler) {
-            return scheduler.tryExecute(task, listener);
         }
 
         @Override

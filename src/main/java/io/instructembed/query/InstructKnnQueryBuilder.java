@@ -379,7 +379,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
                     + field.path() + "]; leave [model_id] out"
             );
         }
-        String otherPack = WrittenBy.problem(field, models.packs().get(field.modelId()).orElse(null));
+        String otherPack = WrittenBy.problem(field, models.pack(field.modelId()).orElse(null));
         if (otherPack != null) {
             throw new IllegalArgumentException("[" + NAME + "] " + otherPack);
         }

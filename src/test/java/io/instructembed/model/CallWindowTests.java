@@ -1,4 +1,4 @@
-package io.instructembed.ingest;
+package io.instructembed.model;
 
 import io.instructembed.support.ManualExecutor;
 import org.opensearch.test.OpenSearchTestCase;
@@ -207,13 +207,5 @@ public class CallWindowTests extends OpenSearchTestCase {
         assertEquals(32, CallWindow.shareOfQueue(64));
         assertEquals(1, CallWindow.shareOfQueue(3));
         assertEquals(1, CallWindow.shareOfQueue(1));
-    }
-
-    public void testSplittingIntoCallsKeepsOrderAndDocumentsWholeAndGivesNoCallForNothing() {
-        assertEquals(List.of(), InstructEmbeddingProcessor.splitIntoCalls(List.<Integer>of(), n -> n, 4));
-        assertEquals(
-            List.of(List.of(1, 2), List.of(3), List.of(9), List.of(1, 1, 1)),
-            InstructEmbeddingProcessor.splitIntoCalls(List.of(1, 2, 3, 9, 1, 1, 1), n -> n, 4)
-        );
     }
 }

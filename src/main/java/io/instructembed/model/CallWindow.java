@@ -1,4 +1,4 @@
-package io.instructembed.ingest;
+package io.instructembed.model;
 
 import java.util.ArrayDeque;
 import java.util.function.IntSupplier;
