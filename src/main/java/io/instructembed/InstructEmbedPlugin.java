@@ -1,6 +1,6 @@
 package io.instructembed;
 
-import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextSpec;
 import io.instructembed.field.InstructTextFieldMapper;
 import io.instructembed.field.InstructTextMappingFilter;
 import io.instructembed.field.InstructTextMappingTransformer;
@@ -17,6 +17,7 @@ import io.instructembed.field.InstructTextWriteRule;
 import io.instructembed.ingest.PipelineWriteRule;
 import io.instructembed.ingest.PipelineTargetRecorder;
 import io.instructembed.mapping.IndexMappings;
+import io.instructembed.model.EmbeddableCheck;
 import org.opensearch.index.mapper.MetadataFieldMapper;
 import org.opensearch.ingest.IngestService;
 import io.instructembed.ingest.InstructTextProcessorFactory;
@@ -106,7 +107,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     private volatile ModelService modelService;
     private volatile ClusterService clusterService;
     private volatile Client client;
-    // One of each for the node: pipelines, system pipelines and the mapping transformer all build processors with them.
+    // One of each for the node: pipelines and system pipelines build processors with them.
     private final InstructEmbeddingProcessorFactory embeddingFactory = new InstructEmbeddingProcessorFactory(
         this::modelService,
         () -> clusterService,
@@ -117,7 +118,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     // k-NN's libraries are looked for now, as the node starts, never on the mapping path
     private final InstructTextMappingTransformer mappingTransformer = new InstructTextMappingTransformer(
         () -> modelService().packs(),
-        () -> instructTextFactory,
+        new EmbeddableCheck(this::modelService),
         KnnNativeLibraries.ofThisJvm()
     );
     private final InstructTextMappingFilter mappingFilter = new InstructTextMappingFilter(() -> clusterService, mappingTransformer);
@@ -291,7 +292,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     @Override
     public Map<String, Mapper.TypeParser> getMappers() {
         return Map.of(
-            InstructTextField.CONTENT_TYPE,
+            InstructTextSpec.CONTENT_TYPE,
             InstructTextFieldMapper.PARSER,
             InstructVectorTypeParser.CONTENT_TYPE,
             new InstructVectorTypeParser()

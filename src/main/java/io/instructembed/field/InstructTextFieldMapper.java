@@ -1,6 +1,5 @@
 package io.instructembed.field;
 
-import io.instructembed.chunking.ChunkingOptions;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.IndexOptions;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Field type {@code instruct_text}: a text field (analysed and searchable with {@code match} like
@@ -31,8 +29,6 @@ import java.util.Set;
  * created, and when documents are written).
  */
 public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
-    static final Set<String> VECTOR_OPTIONS = Set.of("space_type", "method", "encoder");
-
     private static final TypeParser DECLARED = new TypeParser((name, context) -> new Builder(name, context.getIndexAnalyzers()));
 
     /** Parses declared fields; a field that a dynamic template maps while a document is parsed fails that document (400). */
@@ -49,32 +45,30 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
 
     /** Builds the mapper; parameters that decide the vectors cannot change once set, like a knn_vector's dimension. */
     public static final class Builder extends ParametrizedFieldMapper.Builder {
-        private final Parameter<String> modelId = Parameter.stringParam(InstructTextFields.MODEL_ID, false, m -> toType(m).modelId, null)
-            .setValidator(v -> {
-                if (v == null || v.isBlank()) {
-                    throw new IllegalArgumentException("[" + InstructTextFields.MODEL_ID + "] is required for a field of type [instruct_text]");
-                }
-            });
-        private final Parameter<String> task = Parameter.stringParam(InstructTextFields.TASK, false, m -> toType(m).task, null).acceptsNull();
+        // each parameter is checked by the spec parser and kept as written, so the mapping reads back as the user wrote it
+        private final Parameter<String> modelId = Parameter.stringParam(InstructTextSpecParser.MODEL_ID, false, m -> toType(m).modelId, null)
+            .setValidator(InstructTextSpecParser::modelId);
+        private final Parameter<String> task = Parameter.stringParam(InstructTextSpecParser.TASK, false, m -> toType(m).task, null).acceptsNull();
         private final Parameter<Object> chunking = new Parameter<>(
-            InstructTextFields.CHUNKING,
+            InstructTextSpecParser.CHUNKING,
             false,
             () -> Boolean.TRUE,
-            (n, c, o) -> parseChunking(o),
+            (n, c, o) -> InstructTextSpecParser.writtenChunking(o),
             m -> toType(m).chunking
         );
         private final Parameter<Map<String, Object>> vector = new Parameter<>(
-            InstructTextFields.VECTOR,
+            InstructTextSpecParser.VECTOR,
             false,
             Map::of,
-            (n, c, o) -> parseVector(o),
+            (n, c, o) -> InstructTextSpecParser.writtenVector(o),
             m -> toType(m).vector
         );
-        private final Parameter<Boolean> skipExisting = Parameter.boolParam(
-            InstructTextFields.SKIP_EXISTING,
+        private final Parameter<Boolean> skipExisting = new Parameter<>(
+            InstructTextSpecParser.SKIP_EXISTING,
             true,
-            m -> toType(m).skipExisting,
-            true
+            () -> InstructTextSpecParser.DEFAULT_SKIP_EXISTING,
+            (n, c, o) -> InstructTextSpecParser.skipExisting(o),
+            m -> toType(m).skipExisting
         );
         private final Parameter<Boolean> index = Parameter.indexParam(m -> toType(m).indexed, true);
         private final Parameter<Boolean> store = Parameter.storeParam(m -> toType(m).stored, false);
@@ -123,42 +117,6 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
         }
     }
 
-    /** {@code true} (the default options), {@code false} (off), or an object of chunking options. */
-    static Object parseChunking(Object value) {
-        if (value instanceof Boolean || "true".equals(value) || "false".equals(value)) {
-            return Boolean.valueOf(value.toString());
-        }
-        if (value instanceof Map<?, ?> map) {
-            return knownOptions(InstructTextFields.CHUNKING, map, ChunkingOptions.KEYS, "the options are [method, max_tokens, overlap_tokens]");
-        }
-        throw new IllegalArgumentException("[chunking] must be true, false or an object of chunking options, got [" + value + "]");
-    }
-
-    /** The k-NN options of the vector sub-field; their values are checked by k-NN when the sub-field is mapped. */
-    static Map<String, Object> parseVector(Object value) {
-        if (value instanceof Map<?, ?> map) {
-            return knownOptions(
-                InstructTextFields.VECTOR,
-                map,
-                VECTOR_OPTIONS,
-                "the options are [space_type, method, encoder] (the dimension comes from the model)"
-            );
-        }
-        throw new IllegalArgumentException("[vector] must be an object of k-NN options (space_type, method, encoder), got [" + value + "]");
-    }
-
-    /** The object's entries, or a 400 naming the parameter and the first option it does not have. */
-    private static Map<String, Object> knownOptions(String parameter, Map<?, ?> map, Set<String> known, String listing) {
-        Map<String, Object> options = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> entry : map.entrySet()) {
-            if (known.contains(String.valueOf(entry.getKey())) == false) {
-                throw new IllegalArgumentException("[" + parameter + "] has no option [" + entry.getKey() + "]; " + listing);
-            }
-            options.put(String.valueOf(entry.getKey()), entry.getValue());
-        }
-        return options;
-    }
-
     private final FieldType fieldType;
     private final String modelId;
     private final String task;
@@ -193,20 +151,15 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
         return modelId;
     }
 
-    /** Whether the field is chunked (its vectors are nested chunks) rather than embedded whole. */
-    public boolean chunked() {
-        return Boolean.FALSE.equals(chunking) == false;
-    }
-
-    /** The field as the rest of the plugin reads it from a mapping source. */
-    public InstructTextField field() {
+    /** The field as the rest of the plugin reads it from a mapping source (without the pack its sibling records). */
+    public InstructTextSpec field() {
         Map<String, Object> definition = new LinkedHashMap<>();
-        definition.put(InstructTextFields.MODEL_ID, modelId);
-        definition.put(InstructTextFields.TASK, task);
-        definition.put(InstructTextFields.CHUNKING, chunking);
-        definition.put(InstructTextFields.VECTOR, vector);
-        definition.put(InstructTextFields.SKIP_EXISTING, skipExisting);
-        return InstructTextFields.read(name(), definition);
+        definition.put(InstructTextSpecParser.MODEL_ID, modelId);
+        definition.put(InstructTextSpecParser.TASK, task);
+        definition.put(InstructTextSpecParser.CHUNKING, chunking);
+        definition.put(InstructTextSpecParser.VECTOR, vector);
+        definition.put(InstructTextSpecParser.SKIP_EXISTING, skipExisting);
+        return InstructTextSpecParser.parse(name(), definition);
     }
 
     @Override
@@ -231,7 +184,7 @@ public final class InstructTextFieldMapper extends ParametrizedFieldMapper {
 
     @Override
     protected String contentType() {
-        return InstructTextField.CONTENT_TYPE;
+        return InstructTextSpec.CONTENT_TYPE;
     }
 
     @Override

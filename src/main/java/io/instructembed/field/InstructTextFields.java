@@ -1,7 +1,6 @@
 package io.instructembed.field;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,23 +11,33 @@ import java.util.Map;
  * {@link Found#insideNested} so that the transformer can refuse it.
  */
 public final class InstructTextFields {
-    public static final String MODEL_ID = "model_id";
-    public static final String TASK = "task";
-    public static final String CHUNKING = "chunking";
-    public static final String VECTOR = "vector";
-    public static final String SKIP_EXISTING = "skip_existing";
-
     private InstructTextFields() {}
 
-    /** A field found in a mapping, with the properties map it was declared in (the transformer adds its sibling there). */
-    public record Found(InstructTextField field, String name, Map<String, Object> properties, boolean insideNested) {}
+    /**
+     * A field found in a mapping, with the properties map it was declared in (the transformer adds
+     * its sibling there). Its declaration is parsed by {@link #spec()}, so that the transformer can
+     * refuse a field inside a nested object for that before it looks at its options.
+     */
+    public record Found(String path, String name, Map<String, Object> definition, Map<String, Object> properties, boolean insideNested) {
+        /** The declared sibling object, if the mapping has one already (a mapping read with GET and put again). */
+        Object sibling() {
+            return properties.get(name + InstructTextSpec.SIBLING_SUFFIX);
+        }
+
+        /** The field as declared, with the pack its sibling records ({@link WrittenBy}); a 400 when it is declared wrongly. */
+        public InstructTextSpec spec() {
+            InstructTextSpec spec = InstructTextSpecParser.parse(path, definition);
+            Map<String, String> record = WrittenBy.recordedIn(sibling(), spec);
+            return record != null && record.get(WrittenBy.PACK) != null ? spec.withRecordedPack(record.get(WrittenBy.PACK)) : spec;
+        }
+    }
 
     /** The instruct_text fields of a mapping source, in mapping order. */
-    public static List<InstructTextField> of(Map<String, Object> mappingSource) {
-        List<InstructTextField> fields = new ArrayList<>();
+    public static List<InstructTextSpec> of(Map<String, Object> mappingSource) {
+        List<InstructTextSpec> fields = new ArrayList<>();
         for (Found found : find(mappingSource)) {
             if (found.insideNested() == false) {
-                fields.add(found.field());
+                fields.add(found.spec());
             }
         }
         return fields;
@@ -60,7 +69,7 @@ public final class InstructTextFields {
                 for (Map.Entry<String, Object> entry : named.entrySet()) {
                     Map<String, Object> definition = asMap(entry.getValue());
                     Map<String, Object> mapping = definition == null ? null : asMap(definition.get("mapping"));
-                    if (mapping != null && InstructTextField.CONTENT_TYPE.equals(mapping.get("type"))) {
+                    if (mapping != null && InstructTextSpec.CONTENT_TYPE.equals(mapping.get("type"))) {
                         names.add(entry.getKey());
                     }
                 }
@@ -93,46 +102,12 @@ public final class InstructTextFields {
                 continue;
             }
             String path = prefix + entry.getKey();
-            if (InstructTextField.CONTENT_TYPE.equals(definition.get("type"))) {
-                InstructTextField field = read(path, definition);
-                Map<String, String> record = WrittenBy.recordedIn(properties.get(entry.getKey() + InstructTextField.SIBLING_SUFFIX), field);
-                if (record != null && record.get(WrittenBy.PACK) != null) {
-                    field = field.withRecordedPack(record.get(WrittenBy.PACK));
-                }
-                found.add(new Found(field, entry.getKey(), properties, insideNested));
+            if (InstructTextSpec.CONTENT_TYPE.equals(definition.get("type"))) {
+                found.add(new Found(path, entry.getKey(), definition, properties, insideNested));
             } else if (definition.get("properties") != null) {
                 walk(asMap(definition.get("properties")), path + ".", insideNested || "nested".equals(definition.get("type")), found);
             }
         }
-    }
-
-    /**
-     * Reads the field's parameters as the mapper stores them; their values were checked when the
-     * mapping was accepted, so unexpected shapes fall back to the defaults here.
-     */
-    static InstructTextField read(String path, Map<String, Object> definition) {
-        Object model = definition.get(MODEL_ID);
-        Object task = definition.get(TASK);
-        Object chunking = definition.get(CHUNKING);
-        Object vector = definition.get(VECTOR);
-        Object skip = definition.get(SKIP_EXISTING);
-        Map<String, Object> chunkingOptions;
-        if (Boolean.FALSE.equals(chunking) || "false".equals(chunking)) {
-            chunkingOptions = null;
-        } else {
-            Map<String, Object> options = asMap(chunking);
-            chunkingOptions = options == null ? Map.of() : new LinkedHashMap<>(options);
-        }
-        Map<String, Object> vectorOptions = asMap(vector);
-        return new InstructTextField(
-            path,
-            model == null ? null : model.toString(),
-            task == null ? null : task.toString(),
-            chunkingOptions,
-            vectorOptions == null ? Map.of() : new LinkedHashMap<>(vectorOptions),
-            skip == null || Boolean.parseBoolean(skip.toString()),
-            null
-        );
     }
 
     @SuppressWarnings("unchecked")

@@ -65,7 +65,7 @@ public final class InstructTextMappingFilter implements ActionFilter {
     ) {
         String mapping = mappingOf(action, request);
         // most mappings have no instruct_text field: they are not parsed a second time
-        if (mapping != null && mapping.contains(InstructTextField.CONTENT_TYPE) && onClusterManager()) {
+        if (mapping != null && mapping.contains(InstructTextSpec.CONTENT_TYPE) && onClusterManager()) {
             try {
                 transformer.apply(MapperService.parseMapping(NamedXContentRegistry.EMPTY, mapping));
             } catch (IOException e) {

@@ -1,8 +1,8 @@
 package io.instructembed.field;
 
-import io.instructembed.ingest.InstructTextProcessorFactory;
 import io.instructembed.mapping.KnnNativeLibraries;
 import io.instructembed.mapping.VectorFieldMappings;
+import io.instructembed.model.EmbeddableCheck;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
 import io.instructembed.pack.PackState;
@@ -13,6 +13,7 @@ import org.opensearch.index.mapper.MappingTransformer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -28,22 +29,17 @@ import java.util.function.Supplier;
  * engine that this node's k-NN cannot load (see {@link KnnNativeLibraries}).
  */
 public final class InstructTextMappingTransformer implements MappingTransformer {
-    static final String DEFAULT_ENGINE = "lucene";
-    static final String DEFAULT_METHOD = "hnsw";
-    static final String DEFAULT_SPACE = "cosinesimil";
-
     private final Supplier<PackRegistry> packs;
-    private final Supplier<InstructTextProcessorFactory> embedders;
+    private final EmbeddableCheck embeddable;
     private final KnnNativeLibraries knnLibraries;
 
-    /** Suppliers: transformers are collected before the plugin's components exist. */
-    public InstructTextMappingTransformer(
-        Supplier<PackRegistry> packs,
-        Supplier<InstructTextProcessorFactory> embedders,
-        KnnNativeLibraries knnLibraries
-    ) {
+    /**
+     * @param packs      a supplier: transformers are collected before the plugin's components exist
+     * @param embeddable what the field's processor will be checked for (task, chunking), checked here already
+     */
+    public InstructTextMappingTransformer(Supplier<PackRegistry> packs, EmbeddableCheck embeddable, KnnNativeLibraries knnLibraries) {
         this.packs = packs;
-        this.embedders = embedders;
+        this.embeddable = embeddable;
         this.knnLibraries = knnLibraries;
     }
 
@@ -70,9 +66,9 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
     void apply(Map<String, Object> mapping) {
         for (String template : InstructTextFields.dynamicTemplates(mapping)) {
             throw new MapperParsingException(
-                "dynamic template [" + template + "] maps fields as [" + InstructTextField.CONTENT_TYPE + "]: a field mapped from a "
+                "dynamic template [" + template + "] maps fields as [" + InstructTextSpec.CONTENT_TYPE + "]: a field mapped from a "
                     + "dynamic template gets no vector sub-fields, so its documents would never be embedded; declare each "
-                    + InstructTextField.CONTENT_TYPE + " field by name under \"properties\""
+                    + InstructTextSpec.CONTENT_TYPE + " field by name under \"properties\""
             );
         }
         for (InstructTextFields.Found found : InstructTextFields.find(mapping)) {
@@ -81,42 +77,48 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
     }
 
     private void addVectorFields(InstructTextFields.Found found) {
-        InstructTextField field = found.field();
-        String where = "field [" + field.path() + "] of type [" + InstructTextField.CONTENT_TYPE + "]: ";
+        String where = InstructTextSpecParser.where(found.path());
         if (found.insideNested()) {
             throw new MapperParsingException(where + "cannot be declared inside a [nested] field; declare it on the document or in an object");
         }
-        if (field.modelId() == null || field.modelId().isBlank()) {
-            throw new MapperParsingException(where + "[model_id] is required");
-        }
-        Object existing = found.properties().get(found.name() + InstructTextField.SIBLING_SUFFIX);
+        InstructTextSpec field = found.spec();
+        Object existing = found.sibling();
         if (existing != null && isReadBack(existing, field) == false) {
             throw new MapperParsingException(
                 where + "field [" + field.siblingPath() + "] is reserved for its vectors; rename the other field"
             );
         }
-        Object engine = method(field.vector(), where).get("engine");
-        String missing = knnLibraries.missingLibrary(engine == null ? null : engine.toString());
+        String engine = field.vector().engine();
+        String missing = knnLibraries.missingLibrary(engine);
         if (missing != null) {
             throw new MapperParsingException(
-                where + "[vector.method.engine] [" + engine + "] cannot run on this node: its k-NN plugin has no native library ["
-                    + System.mapLibraryName(missing) + "] on the library path, and the first write would stop the node; use "
-                    + "\"engine\": \"" + DEFAULT_ENGINE + "\" (the default), or install a k-NN build with its native libraries"
+                where + "[" + InstructTextSpecParser.VECTOR + "." + InstructTextSpecParser.METHOD + "." + InstructTextSpecParser.ENGINE + "] ["
+                    + engine + "] cannot run on this node: its k-NN plugin has no native library [" + System.mapLibraryName(missing)
+                    + "] on the library path, and the first write would stop the node; use \"" + InstructTextSpecParser.ENGINE + "\": \""
+                    + InstructTextSpecParser.DEFAULT_ENGINE + "\" (the default), or install a k-NN build with its native libraries"
             );
         }
         ModelPack pack = packOf(field, where);
         int dimensions = pack.manifest().dimensions();
         try {
-            // what the system ingest processor will build for this field: unknown task, bad chunking are refused here
-            embedders.get().embedderFor(field.withRecordedPack(null));  // the configuration; which files wrote the vectors is checked on writes
-        } catch (RuntimeException e) {
-            throw new MapperParsingException(where + e.getMessage());
+            // what the field's processor is checked for: an unknown task or chunking the model cannot take is refused here
+            embeddable.check(field.modelId(), field.task(), field.chunking());
+        } catch (EmbeddableCheck.Refusal refusal) {
+            throw new MapperParsingException(where + "[" + optionOf(refusal.subject()) + "] " + refusal.getMessage());
         }
         Map<String, String> record = WrittenBy.recordedIn(existing, field);
         if (record == null) {
             record = WrittenBy.of(pack);
         }
-        found.properties().put(found.name() + InstructTextField.SIBLING_SUFFIX, siblingMapping(field, dimensions, record, where));
+        found.properties().put(found.name() + InstructTextSpec.SIBLING_SUFFIX, siblingMapping(field, dimensions, record));
+    }
+
+    private static String optionOf(EmbeddableCheck.Subject subject) {
+        return switch (subject) {
+            case MODEL -> InstructTextSpecParser.MODEL_ID;
+            case TASK -> InstructTextSpecParser.TASK;
+            case CHUNKING -> InstructTextSpecParser.CHUNKING;
+        };
     }
 
     /**
@@ -124,22 +126,22 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
      * and put again): it is replaced by a fresh one, so that a real change (another model, hence
      * another dimension) still meets the usual merge conflict of the existing index.
      */
-    private static boolean isReadBack(Object existing, InstructTextField field) {
+    private static boolean isReadBack(Object existing, InstructTextSpec field) {
         if (existing instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {
             String vectors = field.vectorsName();
-            return properties.keySet().equals(java.util.Set.of(vectors, vectors + "_fingerprint"));
+            return properties.keySet().equals(Set.of(vectors, vectors + "_fingerprint"));
         }
         return false;
     }
 
-    private ModelPack packOf(InstructTextField field, String where) {
+    private ModelPack packOf(InstructTextSpec field, String where) {
         PackRegistry registry = packs.get();
         ModelPack pack = registry.get(field.modelId()).orElse(null);
         if (pack == null) {
-            throw new MapperParsingException(where + "[model_id] model [" + field.modelId() + "] not found; models are " + registry.ids());
+            throw new MapperParsingException(where + "[" + InstructTextSpecParser.MODEL_ID + "] model [" + field.modelId() + "] not found; models are " + registry.ids());
         }
         if (pack.manifest() == null || pack.state() == PackState.INVALID) {
-            throw new MapperParsingException(where + "[model_id] model [" + field.modelId() + "] has an invalid pack: " + pack.problems());
+            throw new MapperParsingException(where + "[" + InstructTextSpecParser.MODEL_ID + "] model [" + field.modelId() + "] has an invalid pack: " + pack.problems());
         }
         if (pack.state() == PackState.WEIGHTS_MISSING) {
             // accepted: the weights may be installed on the data nodes after the index exists; writes fail until then
@@ -159,11 +161,11 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
      * marks the field as one whose writes the shard checks (fields mapped by older versions carry
      * no record, and their documents are not checked).
      */
-    static Map<String, Object> siblingMapping(InstructTextField field, int dimensions, Map<String, String> writtenBy, String where) {
+    static Map<String, Object> siblingMapping(InstructTextSpec field, int dimensions, Map<String, String> writtenBy) {
         Map<String, Object> vector = new LinkedHashMap<>();
         vector.put("type", InstructVectorTypeParser.CONTENT_TYPE);
         vector.put("dimension", dimensions);
-        vector.put("method", method(field.vector(), where));
+        vector.put(InstructTextSpecParser.METHOD, field.vector().method());
         Map<String, Object> fingerprint = new LinkedHashMap<>();
         fingerprint.put("type", "keyword");
         fingerprint.put("index", false);
@@ -178,8 +180,8 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
             Map<String, Object> chunks = new LinkedHashMap<>();
             chunks.put("type", "nested");
             chunks.put("properties", chunkProperties);
-            properties.put(InstructTextField.CHUNKS, chunks);
-            properties.put(InstructTextField.CHUNKS + "_fingerprint", fingerprint);
+            properties.put(InstructTextSpec.CHUNKS, chunks);
+            properties.put(InstructTextSpec.CHUNKS + "_fingerprint", fingerprint);
         } else {
             properties.put(VectorFieldMappings.ARRAY_VECTOR, vector);
             properties.put(VectorFieldMappings.ARRAY_VECTOR + "_fingerprint", fingerprint);
@@ -187,45 +189,5 @@ public final class InstructTextMappingTransformer implements MappingTransformer 
         Map<String, Object> sibling = new LinkedHashMap<>();
         sibling.put("properties", properties);
         return sibling;
-    }
-
-    /**
-     * The k-NN method of the vector sub-field: {@code hnsw} on the {@code lucene} engine (the one
-     * engine every k-NN build has) with cosine similarity unless the field's {@code vector} options
-     * say otherwise; {@code encoder} goes into the method's parameters. k-NN checks the values.
-     */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> method(Map<String, Object> options, String where) {
-        Map<String, Object> method = new LinkedHashMap<>();
-        Object given = options.get("method");
-        if (given != null && given instanceof Map<?, ?> == false) {
-            throw new MapperParsingException(where + "[vector.method] must be an object (name, engine, parameters), got [" + given + "]");
-        }
-        if (given != null) {
-            method.putAll((Map<String, Object>) given);
-        }
-        method.putIfAbsent("name", DEFAULT_METHOD);
-        method.putIfAbsent("engine", DEFAULT_ENGINE);
-        Object space = options.get("space_type");
-        if (space != null && method.containsKey("space_type") && space.equals(method.get("space_type")) == false) {
-            throw new MapperParsingException(
-                where + "[vector.space_type] [" + space + "] and [vector.method.space_type] [" + method.get("space_type") + "] differ; give one"
-            );
-        }
-        method.putIfAbsent("space_type", space == null ? DEFAULT_SPACE : space);
-        Object encoder = options.get("encoder");
-        if (encoder != null) {
-            Object parameters = method.get("parameters");
-            if (parameters != null && parameters instanceof Map<?, ?> == false) {
-                throw new MapperParsingException(where + "[vector.method.parameters] must be an object, got [" + parameters + "]");
-            }
-            Map<String, Object> merged = new LinkedHashMap<>(parameters == null ? Map.of() : (Map<String, Object>) parameters);
-            if (merged.containsKey("encoder") && merged.get("encoder").equals(encoder) == false) {
-                throw new MapperParsingException(where + "[vector.encoder] and [vector.method.parameters.encoder] differ; give one");
-            }
-            merged.put("encoder", encoder);
-            method.put("parameters", merged);
-        }
-        return method;
     }
 }

@@ -9,20 +9,20 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The {@code instruct_text} fields of each index's mapping, read once per mapping: searches, gets
- * and {@code instruct_knn} rewrites ask on every request, and reading a mapping means
- * decompressing and parsing it. Keyed by index UUID and mapping version, so a changed mapping is
+ * The {@code instruct_text} fields of each index's mapping, parsed once per mapping into
+ * {@link InstructTextSpec}s: searches, gets and {@code instruct_knn} rewrites ask on every request,
+ * and reading a mapping means decompressing and parsing it. Keyed by index UUID and mapping version, so a changed mapping is
  * read afresh; bounded, so deleted indices fall out.
  */
 public final class InstructTextMappings {
     private static final int MAX_MAPPINGS = 4096;
 
-    private final Cache<String, List<InstructTextField>> fieldsByMapping = CacheBuilder.<String, List<InstructTextField>>builder()
+    private final Cache<String, List<InstructTextSpec>> fieldsByMapping = CacheBuilder.<String, List<InstructTextSpec>>builder()
         .setMaximumWeight(MAX_MAPPINGS)
         .build();
 
     /** The index's instruct_text fields outside nested objects, in mapping order (empty for most indices). */
-    public List<InstructTextField> of(IndexMetadata index) {
+    public List<InstructTextSpec> of(IndexMetadata index) {
         MappingMetadata mapping = index.mapping();
         if (mapping == null) {
             return List.of();

@@ -28,7 +28,7 @@ final class InstructTextPlacement {
 
     /** Refuses the field {@code name} (full path) when the merged mapping gives it no text of its own. */
     static void check(String name, MappingLookup mappers) {
-        String where = "field [" + name + "] of type [" + InstructTextField.CONTENT_TYPE + "]: ";
+        String where = InstructTextSpecParser.where(name);
         if (mappers.isMultiField(name)) {
             String parent = name.substring(0, name.lastIndexOf('.'));
             throw new MapperParsingException(
@@ -70,7 +70,7 @@ final class InstructTextPlacement {
     /** The error of a field that a dynamic template would map as instruct_text. */
     static MapperParsingException dynamicTemplateField(String name) {
         return new MapperParsingException(
-            "field [" + name + "] of type [" + InstructTextField.CONTENT_TYPE + "] cannot be mapped by a dynamic template: it would get no "
+            "field [" + name + "] of type [" + InstructTextSpec.CONTENT_TYPE + "] cannot be mapped by a dynamic template: it would get no "
                 + "vector sub-fields and its documents would never be embedded; declare the field by name under \"properties\""
         );
     }

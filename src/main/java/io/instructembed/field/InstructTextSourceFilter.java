@@ -141,7 +141,7 @@ public final class InstructTextSourceFilter implements ActionFilter {
     }
 
     private static String siblingOf(String vectorPath) {
-        return vectorPath.substring(0, vectorPath.indexOf(InstructTextField.SIBLING_SUFFIX) + InstructTextField.SIBLING_SUFFIX.length());
+        return vectorPath.substring(0, vectorPath.indexOf(InstructTextSpec.SIBLING_SUFFIX) + InstructTextSpec.SIBLING_SUFFIX.length());
     }
 
     /** Whether an include names the vectors' object (or a path inside it) explicitly; a bare wildcard does not. */
@@ -192,6 +192,6 @@ public final class InstructTextSourceFilter implements ActionFilter {
     }
 
     private List<String> vectorPathsOf(IndexMetadata index) {
-        return mappings.of(index).stream().map(InstructTextField::vectorPath).toList();
+        return mappings.of(index).stream().map(InstructTextSpec::vectorPath).toList();
     }
 }

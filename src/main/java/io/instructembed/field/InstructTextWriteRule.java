@@ -35,7 +35,7 @@ public final class InstructTextWriteRule implements CheckedFieldsSource {
         List<CheckedField> fields = new ArrayList<>();
         for (Mapper each : mapper.mappers()) {
             if (each instanceof InstructTextFieldMapper instructText) {
-                InstructTextField field = instructText.field();
+                InstructTextSpec field = instructText.field();
                 String fingerprint = field.target() + "_fingerprint";
                 if (mapper.mappers().getMapper(fingerprint) instanceof FieldMapper recorded
                     && recorded.fieldType().meta().containsKey(WrittenBy.MODEL)) {

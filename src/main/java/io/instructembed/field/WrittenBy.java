@@ -34,7 +34,7 @@ public final class WrittenBy {
      * field's mapping records another identity of the pack (other weights, tokenizer, prompts or
      * pooling under the same id), whose vectors would not be comparable with those stored.
      */
-    public static String problem(InstructTextField field, ModelPack pack) {
+    public static String problem(InstructTextSpec field, ModelPack pack) {
         if (field.recordedPack() == null || pack == null || pack.identity() == null || field.recordedPack().equals(pack.identity())) {
             return null;
         }
@@ -45,7 +45,7 @@ public final class WrittenBy {
     }
 
     /** The record in a sibling mapping that is being sent back (GET then PUT of a mapping), or null. */
-    static Map<String, String> recordedIn(Object sibling, InstructTextField field) {
+    static Map<String, String> recordedIn(Object sibling, InstructTextSpec field) {
         if (sibling instanceof Map<?, ?> map && map.get("properties") instanceof Map<?, ?> properties) {
             if (properties.get(field.vectorsName() + "_fingerprint") instanceof Map<?, ?> fingerprint && fingerprint.get("meta") instanceof Map<?, ?> meta
                 && meta.get(MODEL) != null) {

@@ -61,18 +61,16 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     /** skip_existing: the batch's stored vectors, read once per batch. */
     private final StoredVectors storedVectors;
 
+    /**
+     * @param options           what to embed, with the chunk size resolved against the pack
+     * @param instructTextField whether this is an instruct_text field's processor (see {@link #fingerprinted}, {@link #recordsTargets})
+     */
     InstructEmbeddingProcessor(
         String tag,
         String description,
-        String modelId,
-        Map<String, String> fieldMap,
-        String task,
-        boolean truncate,
-        boolean ignoreMissing,
+        EmbeddingOptions options,
         int dimensions,
-        ChunkingOptions chunking,
         Supplier<Integer> maxChunksPerDocument,
-        boolean skipExisting,
         boolean instructTextField,
         String packIdentity,
         EmbeddingFingerprint fingerprint,
@@ -81,17 +79,17 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         ClusterService clusterService
     ) {
         super(tag, description);
-        this.modelId = modelId;
-        this.fieldMap = new LinkedHashMap<>(fieldMap);
-        this.task = task;
-        this.truncate = truncate;
-        this.ignoreMissing = ignoreMissing;
+        this.modelId = options.modelId();
+        this.fieldMap = new LinkedHashMap<>(options.fieldMap());
+        this.task = options.task();
+        this.truncate = options.truncate();
+        this.ignoreMissing = options.ignoreMissing();
         this.dimensions = dimensions;
         this.models = models;
         this.clusterService = clusterService;
-        this.chunking = chunking;
+        this.chunking = options.chunking();
         this.maxChunksPerDocument = maxChunksPerDocument;
-        this.skipExisting = skipExisting;
+        this.skipExisting = options.skipExisting();
         this.fingerprinted = skipExisting || instructTextField;
         this.recordsTargets = instructTextField == false;
         this.packIdentity = packIdentity;

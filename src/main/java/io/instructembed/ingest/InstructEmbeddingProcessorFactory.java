@@ -1,37 +1,38 @@
 package io.instructembed.ingest;
 
-import io.instructembed.chunking.ChunkingOptions;
+import io.instructembed.field.InstructTextSpec;
 import io.instructembed.limits.TextLimits;
+import io.instructembed.model.EmbeddableCheck;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackManifest;
-import io.instructembed.pack.PackState;
 import io.instructembed.settings.InstructEmbedSettings;
 import org.opensearch.cluster.service.ClusterService;
-import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.Processor;
 import org.opensearch.transport.client.Client;
 
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 /**
- * Builds {@code instruct_embedding} processors from pipeline definitions, refusing (HTTP 400) an
- * unknown model or task, an empty field map, or a field mapped to itself.
+ * Builds {@code instruct_embedding} processors: from pipeline definitions, whose options
+ * {@link EmbeddingOptionsParser} reads, and for {@code instruct_text} fields from their
+ * {@link InstructTextSpec}; both then through the same checks of the pack
+ * ({@link EmbeddableCheck}) and the same construction. Refuses (HTTP 400) an unknown model or task,
+ * chunking the model cannot take, an empty field map, or a field mapped to itself.
  */
 public final class InstructEmbeddingProcessorFactory implements Processor.Factory {
     private final Supplier<EmbeddingService> models;
     private final Supplier<ClusterService> clusterService;
     private final Supplier<Client> client;
+    private final EmbeddableCheck embeddableCheck;
 
     /** Suppliers: the ingest service asks for factories before plugin components exist. */
     public InstructEmbeddingProcessorFactory(Supplier<EmbeddingService> models, Supplier<ClusterService> clusterService, Supplier<Client> client) {
         this.models = models;
         this.clusterService = clusterService;
         this.client = client;
+        this.embeddableCheck = new EmbeddableCheck(models);
     }
 
     @Override
@@ -41,71 +42,53 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         String description,
         Map<String, Object> config
     ) {
-        return create(tag, description, config, false);
+        return build(tag, description, EmbeddingOptionsParser.parse(tag, config), false);
     }
 
     /**
-     * @param fingerprinted whether the fingerprint is written even without skip_existing (an
-     *                      instruct_text field's write rule reads it)
+     * The processor of an {@code instruct_text} field, built from its spec (no processor config in
+     * between). It always writes the fingerprint, which the field's write rule reads, and passes
+     * documents without the field: they simply have nothing to embed.
      */
-    InstructEmbeddingProcessor create(String tag, String description, Map<String, Object> config, boolean fingerprinted) {
-        String type = InstructEmbeddingProcessor.TYPE;
-        String modelId = ConfigurationUtils.readStringProperty(type, tag, config, "model_id");
-        Map<String, Object> rawFieldMap = ConfigurationUtils.readMap(type, tag, config, "field_map");
-        String task = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "task");
-        boolean truncate = ConfigurationUtils.readBooleanProperty(type, tag, config, "truncate", true);
-        boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(type, tag, config, "ignore_missing", false);
-        Object rawChunking = config.remove("chunking");
-        boolean skipExisting = ConfigurationUtils.readBooleanProperty(type, tag, config, "skip_existing", false);
+    InstructEmbeddingProcessor forField(InstructTextSpec spec) {
+        EmbeddingOptions options = new EmbeddingOptions(
+            spec.modelId(),
+            Map.of(spec.path(), spec.target()),
+            spec.task(),
+            EmbeddingOptionsParser.DEFAULT_TRUNCATE,
+            true,
+            spec.chunking(),
+            spec.skipExisting()
+        );
+        return build(null, "instruct_text field [" + spec.path() + "]", options, true);
+    }
 
-        EmbeddingService service = models.get();
-        ModelPack pack = service.pack(modelId).orElse(null);
-        if (pack == null) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] not found; models are " + service.packIds());
+    /**
+     * @param instructTextField whether the processor is an instruct_text field's: it writes the
+     *                          fingerprint even without skip_existing (the field's write rule reads
+     *                          it), and its target's writer is recorded in the mapping rather than
+     *                          by the pipeline
+     */
+    private InstructEmbeddingProcessor build(String tag, String description, EmbeddingOptions options, boolean instructTextField) {
+        EmbeddableCheck.Embeddable embeddable;
+        try {
+            embeddable = embeddableCheck.check(options.modelId(), options.task(), options.chunking());
+        } catch (EmbeddableCheck.Refusal refusal) {
+            throw EmbeddingOptionsParser.refused(tag, refusal);
         }
-        PackManifest manifest = pack.manifest();
-        if (manifest == null) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "model_id", "model [" + modelId + "] has an invalid pack: " + pack.problems());
-        }
-        if (task != null && manifest.tasks().containsKey(task) == false) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "task", "model [" + modelId + "] has no task [" + task + "]; its tasks are " + manifest.tasks().keySet());
-        }
-        if (rawFieldMap.isEmpty()) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "must map at least one source field to a target field");
-        }
-        Map<String, String> fieldMap = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> entry : rawFieldMap.entrySet()) {
-            if (entry.getValue() instanceof String target && target.isEmpty() == false && entry.getKey().isEmpty() == false) {
-                if (target.equals(entry.getKey())) {
-                    throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "field [" + target + "] is mapped to itself: the vector would overwrite its text");
-                }
-                fieldMap.put(entry.getKey(), target);
-            } else {
-                throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", "[" + entry.getKey() + "] must map to a target field name");
-            }
-        }
-        List<String> problems = FieldMapRules.problems(fieldMap);
-        if (problems.isEmpty() == false) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "field_map", String.join("; ", problems));
-        }
-        ChunkingOptions chunking = rawChunking == null ? null : chunking(tag, rawChunking, service, pack, task);
+        EmbeddingOptions resolved = options.withChunking(embeddable.chunking());
+        PackManifest manifest = embeddable.manifest();
         return new InstructEmbeddingProcessor(
             tag,
             description,
-            modelId,
-            fieldMap,
-            task,
-            truncate,
-            ignoreMissing,
+            resolved,
             manifest.dimensions(),
-            chunking,
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
-            skipExisting,
-            fingerprinted,
-            pack.identity(),
-            new EmbeddingFingerprint(manifest, task, chunking),
+            instructTextField,
+            embeddable.pack().identity(),
+            new EmbeddingFingerprint(manifest, resolved.task(), resolved.chunking()),
             client,
-            service,
+            models.get(),
             clusterService.get()
         );
     }
@@ -117,31 +100,6 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
 
     /** This node's pack of that id, or null. */
     ModelPack pack(String modelId) {
-        return models.get().pack(modelId).orElse(null);
-    }
-
-    /**
-     * Reads the {@code chunking} object and resolves {@code max_tokens} against what the pack takes
-     * after its document prompt (the budget the model service learnt at start with the pack's
-     * tokenizer): the default filled in, a larger value refused. Resolved options also give the
-     * fingerprint of skip_existing, so that naming the default size explicitly does not re-embed
-     * everything. Factories run on cluster-state threads and never load the tokenizer: a pack whose
-     * budget is not known (its weights are not installed, or its tokenizer could not be read at
-     * start) is checked against its max tokens only; the exact check then runs when its documents
-     * are chunked, on the model's thread.
-     */
-    private static ChunkingOptions chunking(String tag, Object raw, EmbeddingService service, ModelPack pack, String task) {
-        String type = InstructEmbeddingProcessor.TYPE;
-        try {
-            ChunkingOptions options = ChunkingOptions.parse(raw);
-            OptionalInt budget = pack.state() == PackState.AVAILABLE ? service.knownChunkBudget(pack.id(), task) : OptionalInt.empty();
-            if (budget.isPresent()) {
-                return options.resolve(budget.getAsInt(), pack.id());
-            }
-            options.resolve(pack.manifest().maxTokens(), pack.id());
-            return options;
-        } catch (IllegalArgumentException e) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "chunking", e.getMessage());
-        }
+        return embeddableCheck.pack(modelId);
     }
 }

@@ -1,6 +1,6 @@
 package io.instructembed.ingest;
 
-import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextSpec;
 import io.instructembed.field.InstructTextFields;
 import io.instructembed.field.WrittenBy;
 import org.apache.logging.log4j.LogManager;
@@ -10,7 +10,6 @@ import org.opensearch.ingest.AbstractBatchingSystemProcessor;
 import org.opensearch.plugins.IngestPlugin;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,7 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
 
     @Override
     protected AbstractBatchingSystemProcessor newProcessor(String tag, String description, Map<String, Object> config) {
-        List<InstructTextField> fields = InstructTextFields.of(mappingOf(config));
+        List<InstructTextSpec> fields = InstructTextFields.of(mappingOf(config));
         if (fields.isEmpty()) {
             return null;
         }
@@ -42,9 +41,9 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
     }
 
     /** The processor of an index's instruct_text fields (at least one). */
-    InstructTextProcessor forFields(String tag, List<InstructTextField> fields) {
+    InstructTextProcessor forFields(String tag, List<InstructTextSpec> fields) {
         List<InstructTextProcessor.Field> processors = new ArrayList<>(fields.size());
-        for (InstructTextField field : fields) {
+        for (InstructTextSpec field : fields) {
             FieldEmbedder embedder;
             try {
                 embedder = embedderFor(field);
@@ -54,32 +53,20 @@ public final class InstructTextProcessorFactory extends AbstractBatchingSystemPr
             }
             processors.add(new InstructTextProcessor.Field(field.path(), field.siblingPath(), embedder));
         }
-        return new InstructTextProcessor(tag, "embeds the instruct_text fields " + fields.stream().map(InstructTextField::path).toList(), processors,
+        return new InstructTextProcessor(tag, "embeds the instruct_text fields " + fields.stream().map(InstructTextSpec::path).toList(), processors,
             embeddingFactory::textLimits);
     }
 
     /**
-     * The embedding processor a field's mapping stands for. Also how the mapping transformer checks
-     * a new field: what this refuses (unknown model or task, bad chunking) is a 400 at mapping time.
+     * The embedding processor a field's mapping stands for, built from its spec. A field whose
+     * mapping records other pack files than this node's (see {@link WrittenBy}) is refused.
      */
-    public InstructEmbeddingProcessor embedderFor(InstructTextField field) {
+    InstructEmbeddingProcessor embedderFor(InstructTextSpec field) {
         String otherPack = WrittenBy.problem(field, embeddingFactory.pack(field.modelId()));
         if (otherPack != null) {
             throw new IllegalArgumentException(otherPack);
         }
-        Map<String, Object> config = new HashMap<>();
-        config.put("model_id", field.modelId());
-        config.put("field_map", new LinkedHashMap<>(Map.of(field.path(), field.target())));
-        if (field.task() != null) {
-            config.put("task", field.task());
-        }
-        if (field.chunked()) {
-            config.put("chunking", new LinkedHashMap<>(field.chunking()));
-        }
-        config.put("skip_existing", field.skipExisting());
-        // a document without the field, or with null, simply has nothing to embed
-        config.put("ignore_missing", true);
-        return embeddingFactory.create(null, "instruct_text field [" + field.path() + "]", config, true);
+        return embeddingFactory.forField(field);
     }
 
     /** The mapping source in the system pipeline's config: the index's, or (for an index being created by a write) its templates'. */

@@ -1,6 +1,6 @@
 package io.instructembed.query;
 
-import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextSpec;
 import io.instructembed.field.WrittenBy;
 import io.instructembed.writerule.TextDigest;
 import io.instructembed.limits.TextLimits;
@@ -260,7 +260,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         if (searched.length == 0) {
             return new MatchNoneQueryBuilder();  // a wildcard that matched nothing: no hits, as OpenSearch answers
         }
-        InstructTextField textField = modelResolver.instructText(searched, fieldName);
+        InstructTextSpec textField = modelResolver.instructText(searched, fieldName);
         // a query on an instruct_text field runs on the sub-field that holds its vectors, with the field's model
         String field = textField == null ? fieldName : textField.target();
         String model = textField != null ? modelOf(textField) : modelId != null ? modelId : resolveModel(searched);
@@ -372,7 +372,7 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
         return resolver.concreteIndices(coordinator.getSearchRequest());
     }
 
-    private String modelOf(InstructTextField field) {
+    private String modelOf(InstructTextSpec field) {
         if (modelId != null && modelId.equals(field.modelId()) == false) {
             throw new IllegalArgumentException(
                 "[" + NAME + "] [model_id] [" + modelId + "] differs from the model [" + field.modelId() + "] that embeds instruct_text field ["

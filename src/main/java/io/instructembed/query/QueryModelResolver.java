@@ -1,7 +1,8 @@
 package io.instructembed.query;
 
-import io.instructembed.field.InstructTextField;
+import io.instructembed.field.InstructTextSpec;
 import io.instructembed.field.InstructTextMappings;
+import io.instructembed.ingest.EmbeddingOptionsParser;
 import io.instructembed.ingest.InstructEmbeddingProcessor;
 import io.instructembed.mapping.IndexMappings;
 import io.instructembed.mapping.TargetRecords;
@@ -160,18 +161,18 @@ public final class QueryModelResolver {
      * index declares it. The indices must agree (same model, same chunking), since one query vector
      * runs on all of them; an index that maps {@code field} some other way is a 400 as well.
      */
-    public InstructTextField instructText(String[] indices, String field) {
+    public InstructTextSpec instructText(String[] indices, String field) {
         ClusterState state = state();
         TreeMap<String, TreeSet<String>> indicesByField = new TreeMap<>();
-        Map<String, InstructTextField> byKey = new TreeMap<>();
+        Map<String, InstructTextSpec> byKey = new TreeMap<>();
         List<IndexMetadata> without = new ArrayList<>();
         for (String index : indices) {
             IndexMetadata metadata = state.metadata().index(index);
             if (metadata == null) {
                 continue;
             }
-            InstructTextField found = null;
-            for (InstructTextField candidate : instructTextMappings.of(metadata)) {
+            InstructTextSpec found = null;
+            for (InstructTextSpec candidate : instructTextMappings.of(metadata)) {
                 if (field.equals(candidate.path()) || field.equals(candidate.target()) || field.equals(candidate.vectorPath())) {
                     found = candidate;
                 }
@@ -258,8 +259,8 @@ public final class QueryModelResolver {
         if (processors instanceof List<?> list) {
             for (Object processor : list) {
                 if (processor instanceof Map<?, ?> map && map.get(InstructEmbeddingProcessor.TYPE) instanceof Map<?, ?> config) {
-                    Object fieldMap = config.get("field_map");
-                    Object model = config.get("model_id");
+                    Object fieldMap = config.get(EmbeddingOptionsParser.FIELD_MAP);
+                    Object model = config.get(EmbeddingOptionsParser.MODEL_ID);
                     if (fieldMap instanceof Map<?, ?> targets && model instanceof String modelId) {
                         for (Object target : ((Map<String, Object>) targets).values()) {
                             // arrays of texts are written as nested {text, vector} objects

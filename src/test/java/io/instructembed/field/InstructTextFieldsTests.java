@@ -1,8 +1,10 @@
 package io.instructembed.field;
 
+import io.instructembed.chunking.ChunkingMethod;
+import io.instructembed.chunking.ChunkingOptions;
 import io.instructembed.mapping.KnnNativeLibraries;
+import io.instructembed.model.EmbeddableCheck;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -39,16 +41,16 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
                 )
             )
         );
-        List<InstructTextField> fields = InstructTextFields.of(mapping);
+        List<InstructTextSpec> fields = InstructTextFields.of(mapping);
         assertEquals(2, fields.size());
-        InstructTextField summary = fields.stream().filter(f -> f.path().equals("meta.summary")).findFirst().orElseThrow();
+        InstructTextSpec summary = fields.stream().filter(f -> f.path().equals("meta.summary")).findFirst().orElseThrow();
         assertFalse(summary.chunked());
         assertEquals("meta.summary_instruct.vector", summary.target());
         assertEquals("meta.summary_instruct.vector", summary.vectorPath());
         assertTrue(summary.skipExisting());
-        InstructTextField body = fields.stream().filter(f -> f.path().equals("body")).findFirst().orElseThrow();
+        InstructTextSpec body = fields.stream().filter(f -> f.path().equals("body")).findFirst().orElseThrow();
         assertTrue(body.chunked());
-        assertEquals(Map.of(), body.chunking());
+        assertEquals("chunked by default, the size left to the pack", new ChunkingOptions(ChunkingMethod.SENTENCES, null, 0), body.chunking());
         assertEquals("body_instruct.chunks", body.target());
         assertEquals("body_instruct.chunks.vector", body.vectorPath());
         assertEquals("similarity", body.task());
@@ -68,8 +70,8 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
 
     @SuppressWarnings("unchecked")
     public void testSiblingMappingFromThePack() {
-        InstructTextField chunked = new InstructTextField("body", "m", null, Map.of(), Map.of(), true, null);
-        Map<String, Object> sibling = InstructTextMappingTransformer.siblingMapping(chunked, 1792, Map.of(), "");
+        InstructTextSpec chunked = new InstructTextSpec("body", "m", null, InstructTextSpecParser.chunking(true), InstructTextSpecParser.DEFAULT_VECTOR, true, null);
+        Map<String, Object> sibling = InstructTextMappingTransformer.siblingMapping(chunked, 1792, Map.of());
         Map<String, Object> properties = (Map<String, Object>) sibling.get("properties");
         assertEquals(List.of("chunks", "chunks_fingerprint"), List.copyOf(properties.keySet()));
         Map<String, Object> chunks = (Map<String, Object>) properties.get("chunks");
@@ -79,48 +81,15 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         assertEquals(1792, vector.get("dimension"));
         assertEquals(Map.of("name", "hnsw", "engine", "lucene", "space_type", "cosinesimil"), vector.get("method"));
 
-        InstructTextField flat = new InstructTextField("body", "m", null, null, Map.of(), true, null);
-        Map<String, Object> flatProperties = (Map<String, Object>) InstructTextMappingTransformer.siblingMapping(flat, 384, Map.of(), "").get("properties");
+        InstructTextSpec flat = new InstructTextSpec("body", "m", null, null, InstructTextSpecParser.DEFAULT_VECTOR, true, null);
+        Map<String, Object> flatProperties = (Map<String, Object>) InstructTextMappingTransformer.siblingMapping(flat, 384, Map.of()).get("properties");
         assertEquals(List.of("vector", "vector_fingerprint"), List.copyOf(flatProperties.keySet()));
-    }
-
-    @SuppressWarnings("unchecked")
-    public void testVectorOptionsMergeIntoTheMethod() {
-        Map<String, Object> method = InstructTextMappingTransformer.method(
-            Map.of("space_type", "innerproduct", "encoder", Map.of("name", "sq"), "method", Map.of("parameters", Map.of("m", 32))),
-            ""
-        );
-        assertEquals("hnsw", method.get("name"));
-        assertEquals("lucene", method.get("engine"));
-        assertEquals("innerproduct", method.get("space_type"));
-        assertEquals(Map.of("m", 32, "encoder", Map.of("name", "sq")), method.get("parameters"));
-        // a user who names another engine gets it
-        assertEquals("faiss", InstructTextMappingTransformer.method(Map.of("method", Map.of("engine", "faiss")), "").get("engine"));
-        MapperParsingException e = expectThrows(
-            MapperParsingException.class,
-            () -> InstructTextMappingTransformer.method(Map.of("space_type", "l2", "method", Map.of("space_type", "innerproduct")), "field [b]: ")
-        );
-        assertTrue(e.getMessage(), e.getMessage().contains("[vector.space_type]"));
-        expectThrows(MapperParsingException.class, () -> InstructTextMappingTransformer.method(Map.of("method", "hnsw"), ""));
-    }
-
-    public void testMapperParametersAreCheckedByName() {
-        assertEquals(Boolean.FALSE, InstructTextFieldMapper.parseChunking(false));
-        assertEquals(Map.of("max_tokens", 128), InstructTextFieldMapper.parseChunking(Map.of("max_tokens", 128)));
-        IllegalArgumentException unknown = expectThrows(IllegalArgumentException.class, () -> InstructTextFieldMapper.parseChunking(Map.of("size", 1)));
-        assertTrue(unknown.getMessage().startsWith("[chunking] has no option [size]"));
-        expectThrows(IllegalArgumentException.class, () -> InstructTextFieldMapper.parseChunking(7));
-        IllegalArgumentException dimension = expectThrows(
-            IllegalArgumentException.class,
-            () -> InstructTextFieldMapper.parseVector(Map.of("dimension", 3))
-        );
-        assertTrue(dimension.getMessage().contains("the dimension comes from the model"));
     }
 
     public void testTransformerRefusesAReservedSiblingAndAcceptsAReadBack() {
         InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(() -> {
             throw new AssertionError("packs are not consulted before the reserved name is checked");
-        }, () -> null, KnnNativeLibraries.ofThisJvm());
+        }, new EmbeddableCheck(() -> null), KnnNativeLibraries.ofThisJvm());
         Map<String, Object> mapping = mutable(
             Map.of("properties", Map.of("body", Map.of("type", "instruct_text", "model_id", "m"), "body_instruct", Map.of("type", "keyword")))
         );
@@ -166,7 +135,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
     public void testTransformerRefusesADynamicTemplateOfInstructText() {
         InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(() -> {
             throw new AssertionError("packs are not consulted for a dynamic template");
-        }, () -> null, KnnNativeLibraries.ofThisJvm());
+        }, new EmbeddableCheck(() -> null), KnnNativeLibraries.ofThisJvm());
         Map<String, Object> mapping = mutable(Map.of("properties", Map.of()));
         mapping.put("dynamic_templates", List.of(Map.of("sem", Map.of("match", "*_sem", "mapping", Map.of("type", "instruct_text", "model_id", "m")))));
         Exception[] failure = new Exception[1];
@@ -184,7 +153,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         );
         InstructTextMappingTransformer refusing = new InstructTextMappingTransformer(() -> {
             throw new AssertionError("the engine is checked before the pack");
-        }, () -> null, node);
+        }, new EmbeddableCheck(() -> null), node);
         Exception[] failure = new Exception[1];
         refusing.transform(mutable(faiss), null, ActionListener.wrap(r -> fail("accepted"), e -> failure[0] = e));
         assertTrue(failure[0].getMessage(), failure[0].getMessage().startsWith("field [body] of type [instruct_text]: [vector.method.engine] [faiss]"));
@@ -194,7 +163,7 @@ public class InstructTextFieldsTests extends OpenSearchTestCase {
         java.nio.file.Files.write(libraries.resolve(System.mapLibraryName("opensearchknn_common")), new byte[] { 0 });
         InstructTextMappingTransformer accepting = new InstructTextMappingTransformer(() -> {
             throw new IllegalStateException("reached the pack");
-        }, () -> null, node);
+        }, new EmbeddableCheck(() -> null), node);
         accepting.transform(mutable(faiss), null, ActionListener.wrap(r -> fail("no packs here"), e -> failure[0] = e));
         assertEquals("with the libraries the engine passes, and the pack is looked up next", "reached the pack", failure[0].getMessage());
     }

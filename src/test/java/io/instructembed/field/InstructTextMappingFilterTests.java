@@ -1,6 +1,7 @@
 package io.instructembed.field;
 
 import io.instructembed.mapping.KnnNativeLibraries;
+import io.instructembed.model.EmbeddableCheck;
 import io.instructembed.pack.PackRegistry;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.admin.indices.create.CreateIndexAction;
@@ -56,7 +57,7 @@ public class InstructTextMappingFilterTests extends OpenSearchTestCase {
         PackRegistry noPacks = PackRegistry.scan(createTempDir(), createTempDir());
         InstructTextMappingTransformer transformer = new InstructTextMappingTransformer(
             () -> noPacks,
-            () -> { throw new AssertionError("an unknown model is refused before its processor is built"); },
+            new EmbeddableCheck(() -> { throw new AssertionError("an unknown model is refused before its processor is checked"); }),
             new KnnNativeLibraries(List.of(), path -> false)
         );
         filter = new InstructTextMappingFilter(() -> clusterService, transformer);

@@ -133,6 +133,26 @@ public class RefusedMappingsIT extends OpenSearchRestTestCase {
             "nested"
         );
         assertRefused("PUT", newIndex(), KNN + "{\"properties\":{\"body\":{\"type\":\"instruct_text\"}}}}", "[model_id] is required");
+        // the declaration's own shape, read by the one spec parser before any pack is looked at
+        assertRefused(
+            "PUT",
+            newIndex(),
+            KNN + "{\"properties\":{\"body\":" + field(",\"vector\":{\"dimension\":384}") + "}}}",
+            "field [body] of type [instruct_text]: [vector] has no option [dimension]",
+            "the dimension comes from the model"
+        );
+        assertRefused(
+            "PUT",
+            newIndex(),
+            KNN + "{\"properties\":{\"body\":" + field(",\"chunking\":{\"max_tokens\":4}") + "}}}",
+            "field [body] of type [instruct_text]: [chunking] [max_tokens] must be at least 8, got [4]"
+        );
+        assertRefused(
+            "PUT",
+            newIndex(),
+            KNN + "{\"properties\":{\"body\":" + field(",\"skip_existing\":\"sometimes\"") + "}}}",
+            "field [body] of type [instruct_text]: [skip_existing] must be true or false, got [sometimes]"
+        );
         assertServing();
     }
 

@@ -1,7 +1,10 @@
 package io.instructembed.ingest;
 
+import io.instructembed.field.InstructTextSpec;
+import io.instructembed.field.InstructTextSpecParser;
 import io.instructembed.support.TestModelServices;
 import org.apache.lucene.tests.util.LuceneTestCase.SuppressFileSystems;
+import org.opensearch.OpenSearchException;
 import org.opensearch.OpenSearchParseException;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -50,6 +53,39 @@ public class InstructEmbeddingProcessorFactoryTests extends OpenSearchTestCase {
                 () -> factory.create(Map.of(), "t", null, config(new HashMap<>(Map.of("max_tokens", 511))))
             );
             assertTrue(tooLarge.getMessage(), tooLarge.getMessage().contains("takes at most 510 tokens of text per chunk"));
+        }
+    }
+
+    /** An instruct_text field's processor is built from its spec, through the same checks as a pipeline's. */
+    public void testFieldsAndPipelinesShareTheChecks() {
+        try (TestModelServices models = TestModelServices.bundled()) {
+            InstructEmbeddingProcessorFactory factory = new InstructEmbeddingProcessorFactory(() -> models.service, () -> null, () -> null);
+            InstructTextSpec spec = InstructTextSpecParser.parse("body", Map.of("type", "instruct_text", "model_id", BGE, "task", "similarity"));
+            InstructEmbeddingProcessor processor = factory.forField(spec);
+            assertEquals(BGE, processor.modelId());
+            assertEquals(Map.of("body", "body_instruct.chunks"), processor.fieldMap());
+            assertEquals(models.packs.get(BGE).orElseThrow().identity(), processor.packIdentity());
+
+            InstructTextSpec tooLarge = InstructTextSpecParser.parse(
+                "body",
+                Map.of("type", "instruct_text", "model_id", BGE, "chunking", Map.of("max_tokens", 511))
+            );
+            OpenSearchException chunking = expectThrows(OpenSearchException.class, () -> factory.forField(tooLarge));
+            assertEquals(List.of("chunking"), chunking.getMetadata("opensearch.property_name"));
+            assertEquals("[chunking] [max_tokens] is [511], but model [" + BGE + "] takes at most 510 tokens of text per chunk after its document prompt",
+                chunking.getMessage());
+
+            Map<String, Object> dancing = config(new HashMap<>());
+            dancing.put("task", "dancing");
+            OpenSearchException task = expectThrows(OpenSearchException.class, () -> factory.create(Map.of(), "t", null, dancing));
+            assertEquals(List.of("task"), task.getMetadata("opensearch.property_name"));
+            assertTrue(task.getMessage(), task.getMessage().startsWith("[task] model [" + BGE + "] has no task [dancing]; its tasks are ["));
+
+            Map<String, Object> unknown = config(new HashMap<>());
+            unknown.put("model_id", "no-such-model");
+            OpenSearchException model = expectThrows(OpenSearchException.class, () -> factory.create(Map.of(), "t", null, unknown));
+            assertEquals(List.of("model_id"), model.getMetadata("opensearch.property_name"));
+            assertTrue(model.getMessage(), model.getMessage().startsWith("[model_id] model [no-such-model] not found; models are ["));
         }
     }
 }

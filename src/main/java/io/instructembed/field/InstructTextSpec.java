@@ -1,31 +1,32 @@
 package io.instructembed.field;
 
+import io.instructembed.chunking.ChunkingOptions;
 import io.instructembed.mapping.VectorFieldMappings;
 
-import java.util.Map;
-
 /**
- * One {@code instruct_text} field of a mapping, as its mapping source declares it, and the names of
- * the sub-fields that hold its vectors. Those live in a sibling object {@code <field>_instruct}
- * (added by {@link InstructTextMappingTransformer}): {@code <field>_instruct.chunks}, nested
- * {@code {text, offsets, vector}} objects, when the field is chunked (the default), or
+ * One {@code instruct_text} field of a mapping, parsed once by {@link InstructTextSpecParser}, and
+ * the names of the sub-fields that hold its vectors. Those live in a sibling object
+ * {@code <field>_instruct} (added by {@link InstructTextMappingTransformer}): {@code <field>_instruct.chunks},
+ * nested {@code {text, offsets, vector}} objects, when the field is chunked (the default), or
  * {@code <field>_instruct.vector}, one {@code knn_vector}, when {@code "chunking": false}.
  *
- * @param path      the field's full dotted path
- * @param modelId   the pack that embeds it
- * @param task      a symmetric task for the document side, or null
- * @param chunking  null when chunking is off; else the chunking options as written ({} for the defaults)
- * @param vector    the k-NN options of the vector sub-field as written (never null)
+ * @param path         the field's full dotted path
+ * @param modelId      the pack that embeds it
+ * @param task         a symmetric task for the document side, or null
+ * @param chunking     null when chunking is off; else the options as written, with {@code maxTokens}
+ *                     still null when the pack decides it (resolved against the pack when the
+ *                     field's processor is built)
+ * @param vector       the k-NN method of the vector sub-field, defaults filled in
  * @param skipExisting whether unchanged texts keep their stored vectors
  * @param recordedPack the identity of the pack that writes its vectors, as its mapping records it
  *                     ({@link WrittenBy}); null for fields mapped without one
  */
-public record InstructTextField(
+public record InstructTextSpec(
     String path,
     String modelId,
     String task,
-    Map<String, Object> chunking,
-    Map<String, Object> vector,
+    ChunkingOptions chunking,
+    VectorOptions vector,
     boolean skipExisting,
     String recordedPack
 ) {
@@ -34,8 +35,8 @@ public record InstructTextField(
     public static final String SIBLING_SUFFIX = "_instruct";
     static final String CHUNKS = "chunks";
 
-    InstructTextField withRecordedPack(String identity) {
-        return new InstructTextField(path, modelId, task, chunking, vector, skipExisting, identity);
+    InstructTextSpec withRecordedPack(String identity) {
+        return new InstructTextSpec(path, modelId, task, chunking, vector, skipExisting, identity);
     }
 
     public boolean chunked() {
