@@ -13,6 +13,18 @@ Recall@100. Python 3 standard library only; talks to the node over loopback HTTP
     python3 bench/beir_eval.py --data ../shared/eval-data/scifact --model bge-small-en-v1.5
     python3 bench/beir_eval.py --data ../shared/eval-data/scifact --forms pipeline,field,field-unchunked
 
+--document-task embeds the documents under another task of the pack than the queries' --task. A
+symmetric task renders documents with the query template and its own instruction, so e5's `bare`
+task (empty instruction) leaves documents bare while queries keep `query: `:
+
+    python3 bench/beir_eval.py --data ../shared/eval-data/scifact --model e5-small-v2                 # query: / passage:
+    python3 bench/beir_eval.py --data ../shared/eval-data/scifact --model e5-small-v2 --document-task bare
+    python3 bench/beir_eval.py --data ../shared/eval-data/scifact --model e5-small-v2-int8
+
+e5-small-v2 and e5-small-v2-int8 are pack archives: start the node with scripts/run-node.sh --packs.
+--limit N indexes N documents, the relevant ones of the first test queries (as many queries as fit)
+and then others in corpus order, and runs only those queries: a quick smoke run, not a figure to quote.
+
 Start a node first (scripts/run-node.sh). A benchmark, not a CI test: SciFact takes minutes.
 """
 import argparse
@@ -68,12 +80,31 @@ def recall_at(ranked, relevant, k):
     return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
+def smoke_subset(corpus, qrels, limit):
+    """At most limit documents: those relevant to the first queries that fit whole, then others; and those queries."""
+    keep, queries = set(), {}
+    for qid, relevant in sorted(qrels.items()):
+        if len(keep | set(relevant)) <= limit:
+            keep |= set(relevant)
+            queries[qid] = relevant
+    for doc in corpus:
+        if len(keep) >= limit:
+            break
+        keep.add(doc["_id"])
+    if not queries:
+        raise SystemExit(f"--limit {limit} holds the relevant documents of no test query")
+    return [doc for doc in corpus if doc["_id"] in keep], queries
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:9200")
     parser.add_argument("--data", required=True, help="folder with corpus.jsonl, queries.jsonl, qrels/test.tsv")
     parser.add_argument("--model", default="bge-small-en-v1.5")
-    parser.add_argument("--task", default="retrieval")
+    parser.add_argument("--task", default="retrieval", help="the queries' task")
+    parser.add_argument("--document-task", default=None,
+                        help="the documents' task (default: the pack's default task), e.g. bare for e5 documents without 'passage: '")
+    parser.add_argument("--limit", type=int, default=None, help="smoke run: the first N documents and the queries they answer")
     parser.add_argument("--index", default=None, help="index name (default: beir-<model>)")
     parser.add_argument("--reuse", action="store_true", help="keep an existing index instead of re-indexing")
     parser.add_argument("--bulk-size", type=int, default=128)
@@ -83,9 +114,14 @@ def main():
     corpus = read_jsonl(os.path.join(args.data, "corpus.jsonl"))
     queries = {q["_id"]: q["text"] for q in read_jsonl(os.path.join(args.data, "queries.jsonl"))}
     qrels = read_qrels(os.path.join(args.data, "qrels", "test.tsv"))
+    if args.limit is not None:
+        corpus, qrels = smoke_subset(corpus, qrels, args.limit)
+    if args.index is None and args.document_task is not None:
+        args.index = f"beir-{args.model}-docs-{args.document_task}"
     dims = call(args.url, "GET", f"/_plugins/_instruct_embed/models/{args.model}")["dimensions"]
     print(f"dataset      {os.path.basename(os.path.normpath(args.data))}: {len(corpus)} documents, {len(qrels)} test queries")
-    print(f"model        {args.model} ({dims} d), task {args.task}, lucene HNSW m 16, ef_construction 512, ef_search {args.ef_search}")
+    documents = f"documents task {args.document_task}" if args.document_task else "documents under the pack's default task"
+    print(f"model        {args.model} ({dims} d), queries task {args.task}, {documents}, lucene HNSW m 16, ef_construction 512, ef_search {args.ef_search}")
     results = {}
     for form in args.forms.split(","):
         results[form] = run_form(args, form.strip(), corpus, queries, qrels, dims)
@@ -108,8 +144,10 @@ def create_index(args, form, index, dims):
     settings = {"index.knn": True, "number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
     if form == "pipeline":
         pipeline = f"{index}-embed"
-        call(args.url, "PUT", f"/_ingest/pipeline/{pipeline}", {
-            "processors": [{"instruct_embedding": {"model_id": args.model, "field_map": {"content": "content_vector"}}}]})
+        processor = {"model_id": args.model, "field_map": {"content": "content_vector"}}
+        if args.document_task:
+            processor["task"] = args.document_task
+        call(args.url, "PUT", f"/_ingest/pipeline/{pipeline}", {"processors": [{"instruct_embedding": processor}]})
         settings["index.default_pipeline"] = pipeline
         call(args.url, "PUT", f"/{index}", {"settings": settings, "mappings": {"properties": {
             "content": {"type": "text"},
@@ -117,6 +155,8 @@ def create_index(args, form, index, dims):
         return "content_vector"
     if form in ("field", "field-unchunked"):
         field = {"type": "instruct_text", "model_id": args.model, "vector": {"method": KNN_METHOD}}
+        if args.document_task:
+            field["task"] = args.document_task
         if form == "field-unchunked":
             field["chunking"] = False
         call(args.url, "PUT", f"/{index}", {"settings": settings, "mappings": {"properties": {"content": field}}})

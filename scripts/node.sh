@@ -3,11 +3,13 @@
 #
 #   node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP   unpack OpenSearch into DIR and install both plugins
 #   node.sh start DIR HTTP_PORTS TRANSPORT_PORTS      start it on 127.0.0.1 (ports: "9200" or "9400-9499")
-#   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
+#   node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
 #                                                      install + start on free ports, then write
 #                                                      DIR/cluster.properties for the integration tests
-#                                                      (the node's address and its log file);
-#                                                      USER_PACKS is copied to config/instruct-embed/packs
+#                                                      (the node's address and its log file); the pack
+#                                                      folders in each USER_PACKS folder are copied to
+#                                                      config/instruct-embed/packs (other files, such as
+#                                                      the pack zips next to them, are not)
 #   node.sh start-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]
 #                                                      two nodes (DIR/node-1, DIR/node-2) in one cluster on
 #                                                      free loopback ports (HTTP 9700-9799, transport
@@ -232,6 +234,17 @@ stop_node() {
   rm -f "$home/opensearch.pid"
 }
 
+copy_user_packs() {  # node home, then folders whose sub-folders are packs
+  local packs="$1/config/instruct-embed/packs" from pack
+  shift
+  mkdir -p "$packs"
+  for from in "$@"; do
+    for pack in "$from"/*/; do
+      if [ -d "$pack" ]; then cp -r "$pack" "$packs/"; fi
+    done
+  done
+}
+
 cmd=${1:-}; shift || true
 # OpenSearch resolves relative paths (the pid file) against its own home: use absolute ones.
 if [ $# -gt 0 ]; then
@@ -242,12 +255,9 @@ case "$cmd" in
   install) [ $# -eq 4 ] || die "usage: node.sh install DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP"; install_node "$@" ;;
   start) [ $# -eq 3 ] || die "usage: node.sh start DIR HTTP_PORTS TRANSPORT_PORTS"; start_node "$@" ;;
   start-test)
-    [ $# -eq 4 ] || [ $# -eq 5 ] || die "usage: node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS]"
+    [ $# -ge 4 ] || die "usage: node.sh start-test DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]"
     install_node "$1" "$2" "$3" "$4"
-    if [ $# -eq 5 ]; then
-      mkdir -p "$(home_of "$1")/config/instruct-embed/packs"
-      cp -r "$5"/. "$(home_of "$1")/config/instruct-embed/packs/"
-    fi
+    copy_user_packs "$(home_of "$1")" "${@:5}"
     start_node "$1" 9400-9499 9500-9599
     ;;
   start-cluster)

@@ -3,6 +3,9 @@
 # .node/, starts a node on http://127.0.0.1:9200 with the default model loaded, and shows it working.
 #
 #   scripts/run-node.sh          build, install, start, demo
+#   scripts/run-node.sh --packs  the same, with the pack archives of target/packs/ (e5-small-v2,
+#                                e5-small-v2-int8, bge-small-zh-v1.5, all-minilm-l6-v2) unzipped into
+#                                the node's config/instruct-embed/packs/, as an operator would
 #   scripts/run-node.sh stop     stop the node
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,9 +13,13 @@ repo=$(cd "$here/.." && pwd)
 node_dir="$repo/.node"
 url=http://127.0.0.1:9200
 
-if [ "${1:-}" = "stop" ]; then
-  exec "$here/node.sh" stop "$node_dir"
-fi
+with_packs=false
+case "${1:-}" in
+  stop) exec "$here/node.sh" stop "$node_dir" ;;
+  --packs) with_packs=true ;;
+  "") ;;
+  *) echo "usage: scripts/run-node.sh [--packs | stop]" >&2; exit 1 ;;
+esac
 
 # shellcheck source=java-home.sh
 . "$here/java-home.sh"
@@ -26,6 +33,14 @@ echo "==> building the plugin and fetching OpenSearch 3.5.0 + k-NN 3.5.0.0 from 
 (cd "$repo" && mvn -B -q package dependency:copy@fetch-test-node -DskipTests)
 "$here/node.sh" install "$node_dir" "$repo/target/dist/opensearch-3.5.0.zip" \
   "$repo/target/dist/opensearch-knn-3.5.0.0.zip" "$repo/target/instruct-embed-0.1.0+os3.5.0.zip"
+if [ "$with_packs" = true ]; then
+  command -v unzip >/dev/null || { echo "run-node.sh --packs needs unzip" >&2; exit 1; }
+  echo "==> unzipping the pack archives into $node_dir/opensearch/config/instruct-embed/packs/"
+  mkdir -p "$node_dir/opensearch/config/instruct-embed/packs"
+  for archive in "$repo"/target/packs/*.zip; do
+    unzip -q -o "$archive" -d "$node_dir/opensearch/config/instruct-embed/packs"
+  done
+fi
 echo "==> starting the node"
 "$here/node.sh" start "$node_dir" 9200 9300
 

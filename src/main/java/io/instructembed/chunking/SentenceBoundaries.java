@@ -6,12 +6,19 @@ import java.util.TreeSet;
 
 /**
  * Where sentences and paragraphs of a text begin: the JDK's Unicode sentence rules (which end
- * sentences at . ! ? and at the CJK 。！？), plus a blank line as a paragraph end, plus the
- * full-width stops the JDK rules let run on in Japanese text (． and ｡ followed by another
- * character that is not a digit). Abbreviations such as "Dr." may still end a sentence: chunks
- * pack several sentences anyway, so a short false sentence costs nothing.
+ * sentences at . ! ? and at the CJK 。！？ and their runs such as ？！), plus a blank line as a
+ * paragraph end, plus the full-width marks the JDK rules let run on in Chinese and Japanese text:
+ * the stops ． and ｡ followed by a character that is not a digit (not a decimal point such as
+ * 3．5), and the full-width semicolon ；, which in Chinese ends a clause as long as a sentence.
+ * Closing brackets and quotes after any of them stay with the sentence they close. Abbreviations
+ * such as "Dr." may still end a sentence: chunks pack several sentences anyway, so a short false
+ * sentence costs nothing.
  */
 final class SentenceBoundaries {
+    private static final char FULLWIDTH_FULL_STOP = '\uFF0E';
+    private static final char HALFWIDTH_IDEOGRAPHIC_FULL_STOP = '\uFF61';
+    private static final char FULLWIDTH_SEMICOLON = '\uFF1B';
+
     private SentenceBoundaries() {}
 
     /** Offsets, in ascending order, where a paragraph (text after a blank line) starts; neither 0 nor the text's length. */
@@ -56,7 +63,7 @@ final class SentenceBoundaries {
                 if (next > 0) {
                     starts.add(next);  // a blank line ends a paragraph
                 }
-            } else if ((c == '\uFF0E' || c == '\uFF61') && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)) == false) {
+            } else if (endsSentenceWithinText(text, i)) {
                 int next = i + 1;
                 while (next < text.length() && isClosing(text.charAt(next))) {
                     next++;
@@ -65,6 +72,16 @@ final class SentenceBoundaries {
             }
         }
         return inside(starts, text);
+    }
+
+    /** A full-width stop or semicolon at {@code at} that the JDK's rules do not end a sentence at. */
+    private static boolean endsSentenceWithinText(String text, int at) {
+        char c = text.charAt(at);
+        if (c == FULLWIDTH_SEMICOLON) {
+            return true;
+        }
+        boolean stop = c == FULLWIDTH_FULL_STOP || c == HALFWIDTH_IDEOGRAPHIC_FULL_STOP;
+        return stop && at + 1 < text.length() && Character.isDigit(text.charAt(at + 1)) == false;
     }
 
     private static boolean isClosing(char c) {

@@ -130,6 +130,16 @@ public class TextChunkerTests extends OpenSearchTestCase {
         assertArrayEquals(new int[] { 8, 17, 21, 24 }, SentenceBoundaries.of("今日は晴れです。明日は雨でしょう！本当に？はい．そうです"));
     }
 
+    public void testChineseSentenceEnds() {
+        // 。！？ and their runs (JDK rules), the full-width semicolon and stop (ours), closing quotes kept
+        String text = "他说：“你好。”然后走了。什么？！真的吗；第一条．第二条，价格3．5元";
+        assertArrayEquals(new int[] { 8, 13, 17, 21, 25 }, SentenceBoundaries.of(text));
+        assertEquals("他说：“你好。”", text.substring(0, 8));
+        assertEquals("第二条，价格3．5元", text.substring(25));
+        assertArrayEquals("a semicolon at the end starts nothing", new int[] { 4 }, SentenceBoundaries.of("第一条；第二条；"));
+        assertArrayEquals("a semicolon before its closing bracket", new int[] { 3 }, SentenceBoundaries.of("甲；）乙"));
+    }
+
     public void testOffsetsAreExactSubstringsOfTheSource() {
         String text = "  Leading space.\tTabs\tand  double  spaces. Ünïcödé wörds here.  ";
         TokenSpans tokens = words(text);

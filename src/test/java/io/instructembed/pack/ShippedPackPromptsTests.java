@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The exact text every shipped pack renders for every task, on both sides, pinned to the model
- * cards: a changed instruction, template or symmetric flag fails here.
+ * The exact text every shipped pack (bundled, or a pack archive of pack-archives/) renders for
+ * every task, on both sides, pinned to the model cards: a changed instruction, template or
+ * symmetric flag fails here.
  */
 public class ShippedPackPromptsTests extends OpenSearchTestCase {
 
     private static PackManifest manifest(String id) throws Exception {
-        try (InputStream in = Files.newInputStream(Path.of("model-packs", id, "pack.json"))) {
+        Path bundled = Path.of("model-packs", id, "pack.json");
+        try (InputStream in = Files.newInputStream(Files.exists(bundled) ? bundled : Path.of("pack-archives", id, "pack.json"))) {
             return PackManifestParser.parse(in, id);
         }
     }
@@ -76,5 +78,49 @@ public class ShippedPackPromptsTests extends OpenSearchTestCase {
             expected.put("sts", List.of(sts, sts));
             assertPrompts(pack, expected);
         }
+    }
+
+    public void testE5() throws Exception {
+        for (String pack : List.of("e5-small-v2", "e5-small-v2-int8")) {
+            Map<String, List<String>> expected = new LinkedHashMap<>();
+            expected.put("retrieval", List.of("query: X", "passage: X"));
+            expected.put("similarity", List.of("query: X", "query: X"));
+            expected.put("clustering", List.of("query: X", "query: X"));
+            expected.put("classification", List.of("query: X", "query: X"));
+            expected.put("bare", List.of("X", "X"));
+            assertPrompts(pack, expected);
+            assertShape(pack, 384, Pooling.MEAN, 512, "MIT");
+            assertEquals("passage: X", manifest(pack).render(List.of("X"), InputType.DOCUMENT, null, null).get(0));
+        }
+    }
+
+    public void testBgeZh() throws Exception {
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        expected.put("retrieval", List.of("为这个句子生成表示以用于检索相关文章：X", "X"));
+        expected.put("similarity", List.of("X", "X"));
+        expected.put("clustering", List.of("X", "X"));
+        expected.put("classification", List.of("X", "X"));
+        assertPrompts("bge-small-zh-v1.5", expected);
+        assertShape("bge-small-zh-v1.5", 512, Pooling.CLS, 512, "MIT");
+    }
+
+    public void testAllMiniLm() throws Exception {
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        for (String task : List.of("retrieval", "similarity", "clustering", "classification")) {
+            expected.put(task, List.of("X", "X"));
+        }
+        assertPrompts("all-minilm-l6-v2", expected);
+        assertShape("all-minilm-l6-v2", 384, Pooling.MEAN, 256, "Apache-2.0");
+    }
+
+    private static void assertShape(String pack, int dimensions, Pooling pooling, int maxTokens, String license) throws Exception {
+        PackManifest m = manifest(pack);
+        assertEquals(pack, m.id());
+        assertEquals(dimensions, m.dimensions());
+        assertEquals(pooling, m.pooling());
+        assertEquals(maxTokens, m.maxTokens());
+        assertTrue(m.normalize());
+        assertEquals(license, m.license());
+        assertEquals("retrieval", m.defaultTask());
     }
 }

@@ -197,9 +197,13 @@ public class EmbedRestIT extends OpenSearchRestTestCase {
         List<Map<String, Object>> models = (List<Map<String, Object>>) body.get("models");
         Map<String, Map<String, Object>> byId = new java.util.HashMap<>();
         models.forEach(m -> byId.put((String) m.get("model_id"), m));
-        // the shipped packs, plus two test packs in the node's config/instruct-embed/packs
+        // the shipped packs, the four pack archives and two test packs in the node's config/instruct-embed/packs
         assertEquals(
             java.util.Set.of(
+                "all-minilm-l6-v2",
+                "bge-small-zh-v1.5",
+                "e5-small-v2",
+                "e5-small-v2-int8",
                 "bge-small-en-v1.5",
                 "bge-small-en-v1.5-int8",
                 "sarashina-embedding-v2-1b",

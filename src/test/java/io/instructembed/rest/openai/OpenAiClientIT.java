@@ -190,9 +190,19 @@ public class OpenAiClientIT {
     @Test
     public void modelsListsThePacksThisNodeCanEmbedWith() {
         List<Model> models = client.models().list().data();
-        // the test node's packs with all their files; the one without weights and the invalid one are left out
+        // the test node's packs with all their files (pack archives included); the one without weights and the invalid one are left out
         assertEquals(
-            List.of("bge-small-en-v1.5", "bge-small-en-v1.5-int8", "sarashina-embedding-v2-1b", "sfr-embedding-2-r", "sfr-embedding-mistral"),
+            List.of(
+                "all-minilm-l6-v2",
+                "bge-small-en-v1.5",
+                "bge-small-en-v1.5-int8",
+                "bge-small-zh-v1.5",
+                "e5-small-v2",
+                "e5-small-v2-int8",
+                "sarashina-embedding-v2-1b",
+                "sfr-embedding-2-r",
+                "sfr-embedding-mistral"
+            ),
             models.stream().map(Model::id).toList()
         );
         for (Model model : models) {
