@@ -1,5 +1,7 @@
 package io.instructembed.chunking;
 
+import io.instructembed.model.DocumentCall;
+import io.instructembed.model.DocumentResult;
 import io.instructembed.model.Embedding;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.model.ModelService;
@@ -42,9 +44,13 @@ public class CjkChunkingTests extends OpenSearchTestCase {
     }
 
     private static List<String> chunk(String text, ChunkingOptions options) {
-        PlainActionFuture<List<List<TextChunker.Chunk>>> future = new PlainActionFuture<>();
-        service.chunk(new EmbeddingService.ChunkCall(BGE_ZH, List.of(text), null, options), future);
-        return future.actionGet(120, TimeUnit.SECONDS).get(0).stream().map(c -> c.text(text)).toList();
+        // through the service's one document call, as the ingest processor chunks
+        DocumentCall.Document document = new DocumentCall.Document(List.of(new DocumentCall.Field("body", false, List.of(text))));
+        PlainActionFuture<List<DocumentResult>> future = new PlainActionFuture<>();
+        service.embedDocuments(new DocumentCall(BGE_ZH, null, options, Integer.MAX_VALUE, true, List.of(document)), future);
+        DocumentResult result = future.actionGet(120, TimeUnit.SECONDS).get(0);
+        assertFalse(result.failed());
+        return result.texts().get(0).stream().map(piece -> piece.text(text)).toList();
     }
 
     private static List<Embedding> embed(List<String> texts) {
