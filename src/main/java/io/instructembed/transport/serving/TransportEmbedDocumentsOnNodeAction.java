@@ -16,6 +16,13 @@ import org.opensearch.transport.TransportService;
  * nothing to embed or a bad model or task), so no transport thread waits on a model. A failure of
  * the whole call goes back as itself (a 400 stays a 400, a full queue a 429, a closing service a
  * 503); a document's own error travels inside its result.
+ *
+ * <p>A {@link HandledTransportAction} (registered in the plugin's {@code getActions}) rather than a
+ * bare {@code registerRequestHandler}: the request passes the node's action filters (the security
+ * plugin's among them, which is where the {@code internal:} name counts), gets a task, and the
+ * handler gets the model service from the plugin's bindings. The caller picks the node and sends
+ * with {@code TransportService.sendRequest} ({@link ServingNodeClient}), as core's single-shard
+ * actions send to the node of the chosen shard.
  */
 public class TransportEmbedDocumentsOnNodeAction extends HandledTransportAction<EmbedDocumentsOnNodeRequest, EmbedDocumentsOnNodeResponse> {
     private final EmbeddingService models;

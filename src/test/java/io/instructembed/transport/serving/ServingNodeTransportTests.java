@@ -210,6 +210,28 @@ public class ServingNodeTransportTests extends OpenSearchTestCase {
         assertTrue(closed.getMessage(), closed.getMessage().contains("shutting down"));
     }
 
+    /**
+     * A node that serves itself goes through its transport service too (the direct channel, which
+     * the security plugin treats as internal like a peer's request): the same results, and its
+     * failures unwrapped the same way.
+     */
+    public void testTheCallingNodeServesItselfThroughTheDirectChannel() throws Exception {
+        ActionFilters noFilters = new ActionFilters(Set.of());
+        new TransportEmbedTextsOnNodeAction(nodeA, noFilters, modelsB.service, modelsB.service);
+        EmbedCall call = new EmbedCall(BGE, List.of("rivers of europe"), InputType.DOCUMENT, null, null);
+        PlainActionFuture<Served<List<Embedding>>> self = new PlainActionFuture<>();
+        client.embed(nodeA.getLocalNode(), call, self);
+        Served<List<Embedding>> served = self.actionGet(120, TimeUnit.SECONDS);
+        assertEquals(nodeA.getLocalNode(), served.node());
+        assertTrue(cosine(sendTexts(call).results().get(0).vector(), served.results().get(0).vector()) >= 0.9999);
+
+        EmbedCall bad = new EmbedCall(BGE, List.of("a"), InputType.QUERY, "dancing", null);
+        Exception failure = ServingNodeTransportTests.<Served<List<Embedding>>>failureOf(listener -> client.embed(nodeA.getLocalNode(), bad, listener));
+        assertFalse(failure instanceof RemoteTransportException);
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(failure));
+        assertEquals(textsFailure(bad).getMessage(), failure.getMessage());
+    }
+
     /** A node that is gone answers nothing: the caller gets the transport's own exception, which a router may retry elsewhere. */
     public void testAGoneNodeArrivesAsATransportFailure() throws Exception {
         nodeB.close();
