@@ -52,6 +52,10 @@ import io.instructembed.transport.lifecycle.ModelLifecycleAction;
 import io.instructembed.transport.lifecycle.TransportModelLifecycleAction;
 import io.instructembed.transport.models.GetModelsAction;
 import io.instructembed.transport.models.TransportGetModelsAction;
+import io.instructembed.transport.serving.EmbedDocumentsOnNodeAction;
+import io.instructembed.transport.serving.EmbedTextsOnNodeAction;
+import io.instructembed.transport.serving.TransportEmbedDocumentsOnNodeAction;
+import io.instructembed.transport.serving.TransportEmbedTextsOnNodeAction;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
@@ -250,7 +254,10 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             new ActionHandler<>(EmbedAction.INSTANCE, TransportEmbedAction.class),
             new ActionHandler<>(GetModelsAction.INSTANCE, TransportGetModelsAction.class),
             new ActionHandler<>(StatsAction.INSTANCE, TransportStatsAction.class),
-            new ActionHandler<>(ModelLifecycleAction.INSTANCE, TransportModelLifecycleAction.class)
+            new ActionHandler<>(ModelLifecycleAction.INSTANCE, TransportModelLifecycleAction.class),
+            // node to node only (internal:, no REST path): a serving node runs another node's call
+            new ActionHandler<>(EmbedDocumentsOnNodeAction.INSTANCE, TransportEmbedDocumentsOnNodeAction.class),
+            new ActionHandler<>(EmbedTextsOnNodeAction.INSTANCE, TransportEmbedTextsOnNodeAction.class)
         );
     }
 

@@ -1,0 +1,44 @@
+package io.instructembed.transport.serving;
+
+import io.instructembed.model.DocumentResult;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What a serving node answers to a {@link EmbedDocumentsOnNodeRequest}: one result per document,
+ * in the call's order ({@link ServingWire#writeDocumentResults}), then the texts waiting on that
+ * node for the model when it answered (vint), which a router uses to prefer the least loaded node.
+ */
+public class EmbedDocumentsOnNodeResponse extends ActionResponse {
+    private final List<DocumentResult> results;
+    private final int queuedTexts;
+
+    public EmbedDocumentsOnNodeResponse(List<DocumentResult> results, int queuedTexts) {
+        this.results = results;
+        this.queuedTexts = queuedTexts;
+    }
+
+    public EmbedDocumentsOnNodeResponse(StreamInput in) throws IOException {
+        super(in);
+        results = ServingWire.readDocumentResults(in);
+        queuedTexts = in.readVInt();
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        ServingWire.writeDocumentResults(out, results);
+        out.writeVInt(queuedTexts);
+    }
+
+    public List<DocumentResult> results() {
+        return results;
+    }
+
+    public int queuedTexts() {
+        return queuedTexts;
+    }
+}
