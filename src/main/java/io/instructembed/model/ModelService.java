@@ -1,8 +1,6 @@
 package io.instructembed.model;
 
 import ai.onnxruntime.OrtException;
-import io.instructembed.chunking.ChunkingOptions;
-import io.instructembed.chunking.TextChunker;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackRegistry;
@@ -216,27 +214,6 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         ModelSlot slot = slot(pack);
         DocumentWork.Model model = new DocumentWork.Model(pack, slot::submit, limits::maxQueuedTexts, chunkBudgets, ingestTotals(pack.id()), failureCounts(pack.id()));
         DocumentWork.run(model, call, listener);
-    }
-
-    /** Source texts of one model to cut into chunks, with the document-side task (null: the document prompt). */
-    record ChunkCall(String modelId, List<String> texts, String task, ChunkingOptions chunking) {}
-
-    /**
-     * Cuts each text into chunks, as {@link #embedDocuments} does before embedding them: on the
-     * inference pool, loading the model first if needed; answers with each text's chunks, in
-     * order. For tests, which look at the chunks alone.
-     */
-    void chunk(ChunkCall call, ActionListener<List<List<TextChunker.Chunk>>> listener) {
-        final ModelPack pack;
-        try {
-            pack = usablePack(call.modelId());
-            DocumentChunker.renderDocument(pack, "", call.task());  // an unknown task fails here, before queueing
-        } catch (RuntimeException e) {
-            listener.onFailure(e);
-            return;
-        }
-        DocumentChunker chunker = new DocumentChunker(pack, call.task(), call.chunking(), chunkBudgets);
-        slot(pack).submit(new TaskWork<>(call.texts().size(), model -> chunker.cut(model, call.texts()), counted(pack.id(), "chunking", listener)));
     }
 
     /**

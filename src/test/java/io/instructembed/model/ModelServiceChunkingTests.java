@@ -40,10 +40,20 @@ public class ModelServiceChunkingTests extends OpenSearchTestCase {
         service = null;
     }
 
+    /** Each text's chunks, through the service's document call (one document, one array field of the texts). */
     private static List<List<TextChunker.Chunk>> chunk(String model, List<String> texts, String task, ChunkingOptions options) {
-        PlainActionFuture<List<List<TextChunker.Chunk>>> future = new PlainActionFuture<>();
-        service.chunk(new ModelService.ChunkCall(model, texts, task, options), future);
-        return future.actionGet(120, TimeUnit.SECONDS);
+        DocumentResult result = chunkedDocument(model, texts, task, options);
+        if (result.failed()) {
+            throw new AssertionError("the document failed", result.failure());
+        }
+        return result.texts().stream().map(pieces -> pieces.stream().map(DocumentResult.Piece::offsets).toList()).toList();
+    }
+
+    private static DocumentResult chunkedDocument(String model, List<String> texts, String task, ChunkingOptions options) {
+        DocumentCall.Document document = new DocumentCall.Document(List.of(new DocumentCall.Field("body", true, texts)));
+        PlainActionFuture<List<DocumentResult>> future = new PlainActionFuture<>();
+        service.embedDocuments(new DocumentCall(model, task, options, Integer.MAX_VALUE, true, List.of(document)), future);
+        return future.actionGet(120, TimeUnit.SECONDS).get(0);
     }
 
     private static List<Embedding> embed(String model, List<String> texts, String task) {
@@ -125,14 +135,13 @@ public class ModelServiceChunkingTests extends OpenSearchTestCase {
         assertEquals(List.of(new TextChunker.Chunk(0, 13)), chunks.get(2));
     }
 
-    public void testTooLargeMaxTokensAndUnknownTaskFailTheCall() {
-        PlainActionFuture<List<List<TextChunker.Chunk>>> future = new PlainActionFuture<>();
-        service.chunk(new ModelService.ChunkCall(BGE, List.of("x"), null, new ChunkingOptions(ChunkingMethod.TOKENS, 511, 0)), future);
-        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> future.actionGet(60, TimeUnit.SECONDS));
+    public void testTooLargeMaxTokensFailsTheDocumentAndUnknownTaskTheCall() {
+        // a chunk size the model cannot take fails the document; an unknown task, the whole call
+        DocumentResult tooLarge = chunkedDocument(BGE, List.of("x"), null, new ChunkingOptions(ChunkingMethod.TOKENS, 511, 0));
+        assertTrue(tooLarge.failed());
+        IllegalArgumentException e = (IllegalArgumentException) tooLarge.failure();
         assertTrue(e.getMessage(), e.getMessage().contains("takes at most 510 tokens"));
-        PlainActionFuture<List<List<TextChunker.Chunk>>> unknownTask = new PlainActionFuture<>();
-        service.chunk(new ModelService.ChunkCall(BGE, List.of("x"), "nope", new ChunkingOptions(ChunkingMethod.TOKENS, null, 0)), unknownTask);
-        e = expectThrows(IllegalArgumentException.class, () -> unknownTask.actionGet(60, TimeUnit.SECONDS));
+        e = expectThrows(IllegalArgumentException.class, () -> chunkedDocument(BGE, List.of("x"), "nope", new ChunkingOptions(ChunkingMethod.TOKENS, null, 0)));
         assertTrue(e.getMessage(), e.getMessage().contains("has no task [nope]"));
     }
 }

@@ -1,7 +1,6 @@
 package io.instructembed.model;
 
 import io.instructembed.chunking.ChunkingOptions;
-import io.instructembed.chunking.TextChunker;
 import io.instructembed.pack.InputType;
 import io.instructembed.pack.ModelPack;
 import io.instructembed.pack.PackDescription;
@@ -40,6 +39,7 @@ public class ModelServiceLifecycleTests extends OpenSearchTestCase {
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong embeddedTexts = new AtomicLong();
             ConcurrentLinkedQueue<PlainActionFuture<?>> calls = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<PlainActionFuture<List<DocumentResult>>> documentCalls = new ConcurrentLinkedQueue<>();
             List<Thread> clients = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
                 int client = c;
@@ -51,9 +51,14 @@ public class ModelServiceLifecycleTests extends OpenSearchTestCase {
                         service.embed(new ModelService.EmbedCall(BGE, List.of(text, text + " again"), side, null, null), embed);
                         embeddedTexts.addAndGet(2);
                         calls.add(embed);
-                        PlainActionFuture<List<List<TextChunker.Chunk>>> chunk = new PlainActionFuture<>();
-                        service.chunk(new ModelService.ChunkCall(BGE, List.of(text), null, new ChunkingOptions(io.instructembed.chunking.ChunkingMethod.TOKENS, 8, 2)), chunk);
-                        calls.add(chunk);
+                        PlainActionFuture<List<DocumentResult>> chunked = new PlainActionFuture<>();
+                        DocumentCall.Document document = new DocumentCall.Document(List.of(new DocumentCall.Field("body", false, List.of(text))));
+                        service.embedDocuments(
+                            new DocumentCall(BGE, null, new ChunkingOptions(io.instructembed.chunking.ChunkingMethod.TOKENS, 8, 2), 100, true, List.of(document)),
+                            chunked
+                        );
+                        documentCalls.add(chunked);
+                        calls.add(chunked);
                         embed.actionGet(120, TimeUnit.SECONDS);  // a failure ends the client; the check below reports it
                     }
                 });
@@ -82,10 +87,19 @@ public class ModelServiceLifecycleTests extends OpenSearchTestCase {
                     failures.add(e.toString());
                 }
             }
+            long chunksEmbedded = 0;
+            for (PlainActionFuture<List<DocumentResult>> call : documentCalls) {
+                DocumentResult result = call.actionGet(60, TimeUnit.SECONDS).get(0);
+                if (result.failed()) {
+                    failures.add(result.failure().toString());
+                } else {
+                    chunksEmbedded += result.texts().get(0).size();
+                }
+            }
             assertEquals("every call succeeds across " + phases, List.of(), failures);
             assertTrue("traffic ran through the reloads: " + calls.size() + " calls", calls.size() > 20);
             ModelCounters totals = service.counters(BGE);
-            assertEquals("texts counted across every reload (the query cache is off)", embeddedTexts.get(), totals.texts.sum());
+            assertEquals("texts counted across every reload (the query cache is off)", embeddedTexts.get() + chunksEmbedded, totals.texts.sum());
             assertEquals(0, totals.errors.sum());
             assertEquals(0, totals.rejections.sum());
             assertEquals(0, service.queuedTexts(BGE));
