@@ -56,6 +56,16 @@ import io.instructembed.transport.serving.EmbedDocumentsOnNodeAction;
 import io.instructembed.transport.serving.EmbedTextsOnNodeAction;
 import io.instructembed.transport.serving.TransportEmbedDocumentsOnNodeAction;
 import io.instructembed.transport.serving.TransportEmbedTextsOnNodeAction;
+import io.instructembed.transport.serving.EmbeddingRole;
+import io.instructembed.transport.serving.NodePacks;
+import io.instructembed.transport.serving.RoutingEmbeddingService;
+import io.instructembed.transport.serving.ServingCounters;
+import io.instructembed.transport.serving.ServingWiring;
+import io.instructembed.transport.serving.ServingStatsAction;
+import io.instructembed.transport.serving.TransportServingStatsAction;
+import io.instructembed.rest.RestServingStatsAction;
+import org.opensearch.cluster.node.DiscoveryNodeRole;
+import org.opensearch.common.lifecycle.LifecycleComponent;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
@@ -97,6 +107,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** Wires the plugin together; the work lives in the feature packages. */
@@ -108,12 +119,15 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     /** Texts one scheduler round tokenises and batches together. */
     private static final int ROUND_TEXTS = 256;
 
+    /** Scanned once, when the node makes its plugins: their identities go into the node's attributes. */
+    private final PackRegistry packs;
     private volatile ModelService modelService;
+    private volatile RoutingEmbeddingService router;
     private volatile ClusterService clusterService;
     private volatile Client client;
     // One of each for the node: pipelines and system pipelines build processors with them.
     private final InstructEmbeddingProcessorFactory embeddingFactory = new InstructEmbeddingProcessorFactory(
-        this::modelService,
+        this::router,
         () -> clusterService,
         () -> client
     );
@@ -122,7 +136,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     // k-NN's libraries are looked for now, as the node starts, never on the mapping path
     private final InstructTextMappingTransformer mappingTransformer = new InstructTextMappingTransformer(
         () -> modelService().packs(),
-        new EmbeddableCheck(this::modelService),
+        new EmbeddableCheck(this::router),
         KnnNativeLibraries.ofThisJvm()
     );
     private final InstructTextMappingFilter mappingFilter = new InstructTextMappingFilter(() -> clusterService, mappingTransformer);
@@ -138,6 +152,26 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     );
     /** Set by the node before {@link #createComponents}. */
     private volatile CircuitBreaker breaker;
+
+    /**
+     * The node makes its plugins with its settings and config folder, before anything else: the
+     * packs are scanned here, once, so that their identities are published in the node's attributes
+     * ({@link #additionalSettings}) and the model service uses the same scan.
+     */
+    public InstructEmbedPlugin(Settings settings, Path configPath) {
+        Environment environment = new Environment(settings, configPath);
+        this.packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
+    }
+
+    @Override
+    public Settings additionalSettings() {
+        return NodePacks.attributes(packs);
+    }
+
+    @Override
+    public Set<DiscoveryNodeRole> getRoles() {
+        return Set.of(EmbeddingRole.ROLE);
+    }
 
     @Override
     public Collection<Object> createComponents(
@@ -158,7 +192,6 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         this.threadPool = threadPool;
         NativeLibraries.configureDjl(environment.tmpDir());
         Settings settings = environment.settings();
-        PackRegistry packs = PackRegistry.scan(userPacksDir(environment), environment.pluginsDir().resolve(NAME).resolve(BUNDLED_PACKS));
         InferenceConfig inference = InferenceConfig.from(settings);
         CudaSupport cuda = new OnnxRuntimeCuda(
             InstructEmbedSettings.CUDA_MEMORY_LIMIT.get(settings).getBytes(),
@@ -180,12 +213,23 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             new ModelMemory(breaker)
         );
         followDynamicSettings(clusterService.getClusterSettings(), modelService);
-        modelService.preload(InstructEmbedSettings.PRELOAD_MODELS.get(settings));
+        ServingCounters servingCounters = new ServingCounters();
+        ModelService local = modelService;
+        router = new RoutingEmbeddingService(
+            local,
+            servingCounters,
+            InstructEmbedSettings.SERVING_REQUIRE_ROLE.get(settings),
+            InstructEmbedSettings.PRELOAD_MODELS.get(settings),
+            local::preload
+        );
+        clusterService.getClusterSettings().addSettingsUpdateConsumer(InstructEmbedSettings.SERVING_REQUIRE_ROLE, router::setRequireRole);
+        clusterService.addListener(router);
         InstructKnnQueryBuilder.initialize(
-            modelService,
+            router,
             new QueryModelResolver(clusterService, indexNameExpressionResolver, instructTextMappings, indexMappings)
         );
-        return List.of(modelService);
+        // bound by their classes for the transport actions: the serving actions run on this node's own models
+        return List.of(modelService, router, servingCounters);
     }
 
     /** Tunables that are safe to change while models run apply at once, without a restart. */
@@ -224,9 +268,15 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     @Override
     public Collection<Module> createGuiceModules() {
         return List.of(binder -> {
-            binder.bind(EmbeddingService.class).toProvider(this::modelService);
+            // every feature embeds through the router; only the serving actions use the models of this node
+            binder.bind(EmbeddingService.class).toProvider(this::router);
             binder.bind(ModelLifecycleService.class).toProvider(this::modelService);
         });
+    }
+
+    @Override
+    public Collection<Class<? extends LifecycleComponent>> getGuiceServiceClasses() {
+        return List.of(ServingWiring.class);
     }
 
     @Override
@@ -257,7 +307,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             new ActionHandler<>(ModelLifecycleAction.INSTANCE, TransportModelLifecycleAction.class),
             // node to node only (internal:, no REST path): a serving node runs another node's call
             new ActionHandler<>(EmbedDocumentsOnNodeAction.INSTANCE, TransportEmbedDocumentsOnNodeAction.class),
-            new ActionHandler<>(EmbedTextsOnNodeAction.INSTANCE, TransportEmbedTextsOnNodeAction.class)
+            new ActionHandler<>(EmbedTextsOnNodeAction.INSTANCE, TransportEmbedTextsOnNodeAction.class),
+            new ActionHandler<>(ServingStatsAction.INSTANCE, TransportServingStatsAction.class)
         );
     }
 
@@ -272,7 +323,7 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
         return List.of(new RestEmbedAction(), new RestGetModelsAction(), new RestStatsAction(), new RestOpenAiEmbeddingsAction(),
-            new RestOpenAiModelsAction(), new RestModelLifecycleAction());
+            new RestOpenAiModelsAction(), new RestModelLifecycleAction(), new RestServingStatsAction());
     }
 
     @Override
@@ -332,6 +383,14 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
     @Override
     public List<ActionFilter> getActionFilters() {
         return List.of(sourceFilter, bulkUpdateFilter, targetRecorder, mappingFilter);
+    }
+
+    private RoutingEmbeddingService router() {
+        RoutingEmbeddingService service = router;
+        if (service == null) {
+            throw new IllegalStateException("the instruct-embed model service is not started yet");
+        }
+        return service;
     }
 
     private ModelService modelService() {

@@ -5,6 +5,7 @@ import io.instructembed.limits.TextLimits;
 import io.instructembed.mapping.TargetRecords;
 import io.instructembed.mapping.VectorFieldMappings;
 import io.instructembed.model.DocumentCall;
+import io.instructembed.pack.ModelPack;
 import io.instructembed.model.DocumentResult;
 import io.instructembed.model.EmbeddingService;
 import io.instructembed.writerule.SourceValues;
@@ -56,8 +57,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
     private final EmbeddingFingerprint fingerprint;
     /** Pipelines only: the model recorded as each target's writer is kept to (instruct_text fields record theirs in the mapping). */
     private final boolean recordsTargets;
-    /** The pack's identity, or null while its files are not installed. */
-    private final String packIdentity;
+    /** An instruct_text field's recorded writer (its mapping's): the only files that may embed its documents; else null. */
+    private final String recordedPack;
     /** skip_existing: the batch's stored vectors, read once per batch. */
     private final StoredVectors storedVectors;
 
@@ -72,7 +73,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         int dimensions,
         Supplier<Integer> maxChunksPerDocument,
         boolean instructTextField,
-        String packIdentity,
+        String recordedPack,
         EmbeddingFingerprint fingerprint,
         Supplier<Client> client,
         EmbeddingService models,
@@ -92,7 +93,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         this.skipExisting = options.skipExisting();
         this.fingerprinted = skipExisting || instructTextField;
         this.recordsTargets = instructTextField == false;
-        this.packIdentity = packIdentity;
+        this.recordedPack = recordedPack;
         this.fingerprint = fingerprint;
         this.storedVectors = new StoredVectors(client, fingerprint, this.fieldMap.values());
     }
@@ -110,9 +111,13 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         return fieldMap;
     }
 
-    /** The pack identity the processor embeds with, or null while the pack's files are not installed. */
+    /**
+     * The pack identity the processor embeds with now: that of the files on the nodes that serve
+     * the pack (this node's, when it serves it), or null while no node has its files. Asked per
+     * batch, not fixed when the pipeline was made: which files serve can change with the nodes.
+     */
     public String packIdentity() {
-        return packIdentity;
+        return models.pack(modelId).map(ModelPack::identity).orElse(null);
     }
 
     @Override
@@ -142,6 +147,8 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         List<BatchDocument> pending = new ArrayList<>(wrappers.size());
         Map<String, VectorFieldMappings> mappings = new HashMap<>();
         TextLimits limits = TextLimits.current(clusterService.getClusterSettings());
+        // the files this batch is checked against and embedded by: one identity for all its vectors
+        String identity = recordsTargets ? packIdentity() : recordedPack;
         for (IngestDocumentWrapper wrapper : wrappers) {
             if (wrapper.getException() != null || wrapper.getIngestDocument() == null) {
                 continue;
@@ -162,7 +169,7 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
                     }
                     if (problem == null && recordsTargets) {
                         // one field, one model: the writer recorded on the index's first write (PipelineTargetRecorder)
-                        problem = TargetRecords.problem(String.valueOf(index), field.target(), targets.recorded(field.target()), modelId, packIdentity);
+                        problem = TargetRecords.problem(String.valueOf(index), field.target(), targets.recorded(field.target()), modelId, identity);
                     }
                     if (problem != null) {
                         throw new IllegalArgumentException(problem);
@@ -181,9 +188,9 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
             return;
         }
         if (skipExisting) {
-            storedVectors.reuse(pending, () -> embed(pending, wrappers, handler));
+            storedVectors.reuse(pending, () -> embed(pending, wrappers, handler, identity));
         } else {
-            embed(pending, wrappers, handler);
+            embed(pending, wrappers, handler, identity);
         }
     }
 
@@ -232,15 +239,25 @@ public final class InstructEmbeddingProcessor extends AbstractProcessor implemen
         return fingerprinted || targets.isMapped(EmbeddingFingerprint.fieldFor(target));
     }
 
-    /** One model-service call for the batch's documents; each is written, or fails alone with its own error. */
-    private void embed(List<BatchDocument> pending, List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+    /**
+     * One model-service call for the batch's documents; each is written, or fails alone with its
+     * own error. {@code identity}: the files the targets were checked against (a pipeline's) or
+     * that wrote them (an instruct_text field's record), which the call must then run on; null for
+     * any.
+     */
+    private void embed(
+        List<BatchDocument> pending,
+        List<IngestDocumentWrapper> wrappers,
+        Consumer<List<IngestDocumentWrapper>> handler,
+        String identity
+    ) {
         List<DocumentCall.Document> documents = new ArrayList<>(pending.size());
         for (BatchDocument document : pending) {
             documents.add(document.toEmbed());
         }
         int maxChunks = chunking == null ? Integer.MAX_VALUE : maxChunksPerDocument.get();
         // Not ActionListener.wrap: an exception thrown while handing the batch on must not answer it a second time.
-        models.embedDocuments(new DocumentCall(modelId, task, chunking, maxChunks, truncate, documents), new ActionListener<>() {
+        models.embedDocuments(new DocumentCall(modelId, task, chunking, maxChunks, truncate, documents, identity), new ActionListener<>() {
             @Override
             public void onResponse(List<DocumentResult> results) {
                 for (int d = 0; d < pending.size(); d++) {

@@ -42,7 +42,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
         String description,
         Map<String, Object> config
     ) {
-        return build(tag, description, EmbeddingOptionsParser.parse(tag, config), false);
+        return build(tag, description, EmbeddingOptionsParser.parse(tag, config), false, null);
     }
 
     /**
@@ -60,7 +60,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             spec.chunking(),
             spec.skipExisting()
         );
-        return build(null, "instruct_text field [" + spec.path() + "]", options, true);
+        return build(null, "instruct_text field [" + spec.path() + "]", options, true, spec.recordedPack());
     }
 
     /**
@@ -68,8 +68,16 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
      *                          fingerprint even without skip_existing (the field's write rule reads
      *                          it), and its target's writer is recorded in the mapping rather than
      *                          by the pipeline
+     * @param recordedPack      the pack identity an instruct_text field's mapping records as its
+     *                          vectors' writer: its documents are embedded by those files only
      */
-    private InstructEmbeddingProcessor build(String tag, String description, EmbeddingOptions options, boolean instructTextField) {
+    private InstructEmbeddingProcessor build(
+        String tag,
+        String description,
+        EmbeddingOptions options,
+        boolean instructTextField,
+        String recordedPack
+    ) {
         EmbeddableCheck.Embeddable embeddable;
         try {
             embeddable = embeddableCheck.check(options.modelId(), options.task(), options.chunking());
@@ -85,7 +93,7 @@ public final class InstructEmbeddingProcessorFactory implements Processor.Factor
             manifest.dimensions(),
             () -> clusterService.get().getClusterSettings().get(InstructEmbedSettings.CHUNKING_MAX_CHUNKS),
             instructTextField,
-            embeddable.pack().identity(),
+            recordedPack,
             new EmbeddingFingerprint(manifest, resolved.task(), resolved.chunking()),
             client,
             models.get(),

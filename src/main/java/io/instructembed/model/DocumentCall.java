@@ -16,11 +16,43 @@ import java.util.List;
  * @param truncate             whether a text longer than the model takes is cut at its max tokens; when
  *                             false, such a text fails its document
  * @param documents            the documents, in order; a document without texts costs no model call
+ * @param packIdentity         the pack identity whose vectors the caller may write (what its target
+ *                             recorded, or what the cluster serves as it checked): the call fails
+ *                             with a 409 rather than run on files of another; null for any
  */
-public record DocumentCall(String modelId, String task, ChunkingOptions chunking, int maxChunksPerDocument, boolean truncate, List<Document> documents) {
+public record DocumentCall(
+    String modelId,
+    String task,
+    ChunkingOptions chunking,
+    int maxChunksPerDocument,
+    boolean truncate,
+    List<Document> documents,
+    String packIdentity
+) {
 
     public DocumentCall {
         documents = List.copyOf(documents);
+    }
+
+    /** A call for any identity of the pack. */
+    public DocumentCall(String modelId, String task, ChunkingOptions chunking, int maxChunksPerDocument, boolean truncate, List<Document> documents) {
+        this(modelId, task, chunking, maxChunksPerDocument, truncate, documents, null);
+    }
+
+    /** The same call, for files of that identity only. */
+    public DocumentCall withPackIdentity(String identity) {
+        return new DocumentCall(modelId, task, chunking, maxChunksPerDocument, truncate, documents, identity);
+    }
+
+    /** The source texts of all documents (before any chunking). */
+    public int textCount() {
+        int texts = 0;
+        for (Document document : documents) {
+            for (Field field : document.fields()) {
+                texts += field.texts().size();
+            }
+        }
+        return texts;
     }
 
     /** One document's source fields, in order. */

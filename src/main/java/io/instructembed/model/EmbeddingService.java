@@ -17,8 +17,20 @@ import java.util.Set;
  */
 public interface EmbeddingService {
 
-    /** What to embed: texts of one model, one side, one task or instruction. */
-    record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {}
+    /**
+     * What to embed: texts of one model, one side, one task or instruction; {@code packIdentity}
+     * the files that must embed them (a 409 rather than others), or null for any.
+     */
+    record EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction, String packIdentity) {
+        public EmbedCall(String modelId, List<String> texts, InputType inputType, String task, String instruction) {
+            this(modelId, texts, inputType, task, instruction, null);
+        }
+
+        /** The same call, for files of that identity only. */
+        public EmbedCall withPackIdentity(String identity) {
+            return new EmbedCall(modelId, texts, inputType, task, instruction, identity);
+        }
+    }
 
     /** Renders, tokenises and embeds; bad input (unknown model or task) fails at once, without queueing. */
     void embed(EmbedCall call, ActionListener<List<Embedding>> listener);

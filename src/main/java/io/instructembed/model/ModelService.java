@@ -162,6 +162,7 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         final ModelPack pack;
         try {
             pack = usablePack(call.modelId());
+            checkIdentity(pack, call.packIdentity());
             rendered = pack.manifest().render(call.texts(), call.inputType(), call.task(), call.instruction());
         } catch (RuntimeException e) {
             listener.onFailure(e);
@@ -207,6 +208,7 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         final ModelPack pack;
         try {
             pack = usablePack(call.modelId());
+            checkIdentity(pack, call.packIdentity());
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -230,7 +232,8 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
 
     @Override
     public void countSkipExisting(String modelId, int reused, int embedded) {
-        ingestTotals(usablePack(modelId).id()).skipExisting(reused, embedded);
+        // counted where the processor ran, also on a node that has no weights of the pack (other nodes embed for it)
+        ingestTotals(packs.get(modelId).orElseThrow().id()).skipExisting(reused, embedded);
     }
 
     private IngestCounters ingestTotals(String packId) {
@@ -258,6 +261,24 @@ public final class ModelService implements EmbeddingService, ModelLifecycleServi
         ModelPack pack = usablePack(modelId);
         String rendered = pack.manifest().render(List.of(text), InputType.QUERY, task, instruction).get(0);
         return queryCache.get(modelId, rendered, false);
+    }
+
+    /**
+     * A call routed here for files of one identity runs only on those files: a node whose pack of
+     * that id has other files (a rollout in progress) refuses rather than write vectors that would
+     * not match the ones its caller checked against.
+     */
+    private static void checkIdentity(ModelPack pack, String identity) {
+        if (identity != null && identity.equals(pack.identity()) == false) {
+            throw new OpenSearchStatusException(
+                "model [{}] on this node has pack identity [{}], but the call is for pack identity [{}] (the pack's files differ "
+                    + "between nodes): it was not run here",
+                RestStatus.CONFLICT,
+                pack.id(),
+                pack.identity(),
+                identity
+            );
+        }
     }
 
     /** The pack, if it exists and has everything it needs to load; else a 404 or 400 naming why. */

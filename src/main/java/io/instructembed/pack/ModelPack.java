@@ -33,4 +33,13 @@ public record ModelPack(
     public Path modelPath() {
         return modelDir == null ? null : modelDir.resolve(manifest.modelFile());
     }
+
+    /**
+     * The pack as a node that does not run it sees it: this node's manifest (dimensions, prompts,
+     * tasks), with the identity of the files on the nodes that run it for this node.
+     */
+    public ModelPack servedAs(String servingIdentity) {
+        return new ModelPack(id, manifest, state, problems, manifestPath, modelDir, tokenizerPath, missingFiles, installDir, servingIdentity,
+            filesModified);
+    }
 }

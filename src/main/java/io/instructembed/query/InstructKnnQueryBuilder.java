@@ -286,7 +286,9 @@ public final class InstructKnnQueryBuilder extends AbstractQueryBuilder<Instruct
             return on(field, model).finalQuery(cached.vector(), nested, context.getXContentRegistry());
         }
         SetOnce<float[]> vector = new SetOnce<>();
-        EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction);
+        // embedded by the files the field was just checked against, wherever they serve
+        EmbeddingService.EmbedCall call = new EmbeddingService.EmbedCall(model, List.of(queryText), InputType.QUERY, task, instruction,
+            pack.identity());
         context.registerAsyncAction(
             (client, listener) -> service.embed(call, ActionListener.wrap(embeddings -> {
                 vector.set(embeddings.get(0).vector());

@@ -24,6 +24,19 @@ public final class InstructEmbedSettings {
         Property.NodeScope
     );
 
+    /**
+     * Whether only nodes with the {@code embedding} role ever run models. False (the default): nodes
+     * with the role serve, and when no node has it every node serves. True: only nodes with the
+     * role, and calls fail with a 503 while none is up, so that a CPU node never starts loading a
+     * model meant for the GPU nodes. Dynamic: the cluster's nodes follow it at once.
+     */
+    public static final Setting<Boolean> SERVING_REQUIRE_ROLE = Setting.boolSetting(
+        PREFIX + "serving.require_role",
+        false,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     /** ONNX Runtime threads inside one inference call. Several calls may run at once (the pool size). */
     public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
         PREFIX + "onnx.intra_op_threads",
@@ -260,6 +273,6 @@ public final class InstructEmbedSettings {
     public static List<Setting<?>> all() {
         return List.of(PRELOAD_MODELS, INTRA_OP_THREADS, OPTIMIZATION_LEVEL, BATCH_MAX_TOKENS, BATCH_MAX_SIZE, EMBED_MAX_TEXTS, QUERY_CACHE_SIZE, QUERY_CACHE_MAX_BYTES, QUEUE_MAX_TEXTS, BATCH_MAX_WAIT, MAX_MODEL_BYTES, DEVICE, DEVICE_OVERRIDES,
             CUDA_MEMORY_LIMIT, CUDA_ARENA_EXTEND_STRATEGY, CHUNKING_MAX_CHUNKS, MAX_TEXT_CHARS, MAX_REQUEST_CHARS, MAX_DOCUMENT_CHARS,
-            MAX_TEXTS_PER_DOCUMENT);
+            MAX_TEXTS_PER_DOCUMENT, SERVING_REQUIRE_ROLE);
     }
 }

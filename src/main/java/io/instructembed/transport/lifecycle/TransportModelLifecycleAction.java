@@ -1,5 +1,14 @@
 package io.instructembed.transport.lifecycle;
 
+import io.instructembed.transport.serving.RoutingEmbeddingService;
+import io.instructembed.transport.serving.ServingView;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.core.rest.RestStatus;
+import java.util.ArrayList;
+
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.ResourceNotFoundException;
 
@@ -35,6 +44,7 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
     static final long WAIT_MINUTES = 5;
 
     private final ModelLifecycleService models;
+    private final RoutingEmbeddingService router;
 
     @Inject
     public TransportModelLifecycleAction(
@@ -42,7 +52,8 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
         ClusterService clusterService,
         TransportService transportService,
         ActionFilters actionFilters,
-        ModelLifecycleService models
+        ModelLifecycleService models,
+        RoutingEmbeddingService router
     ) {
         super(
             ModelLifecycleAction.NAME,
@@ -56,13 +67,14 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
             ModelLifecycleNodeResponse.class
         );
         this.models = models;
+        this.router = router;
     }
 
     @Override
     protected void doExecute(Task task, ModelLifecycleRequest request, ActionListener<ModelLifecycleResponse> listener) {
         try {
             if (request.operation() == ModelLifecycleRequest.Operation.LOAD) {
-                models.usablePack(request.modelId());  // 404 / 400 before any node is asked
+                router.usablePack(request.modelId());  // 404 / 400, or the 503 of no serving node, before any node is asked
             } else if (models.packs().get(request.modelId()).isEmpty()) {
                 models.usablePack(request.modelId());
             }
@@ -73,11 +85,51 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
                     "no node matches [nodes] [" + String.join(",", filters) + "]: give node ids, names or roles, or leave [nodes] out"
                 );
             }
+            if (request.operation() == ModelLifecycleRequest.Operation.LOAD && loadingNodes(request, clusterService.state()).length == 0) {
+                throw new OpenSearchStatusException(
+                    "none of the nodes [{}] serves model [{}]: models load on their serving nodes only, which are {}",
+                    RestStatus.BAD_REQUEST,
+                    filters == null ? "_all" : String.join(",", filters),
+                    request.modelId(),
+                    router.view().identitiesByName(request.modelId())
+                );
+            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
         super.doExecute(task, request, listener);
+    }
+
+    /**
+     * A load goes to the nodes that serve the model (with the identity that serves it), never to
+     * one that would only hold it in memory; an unload goes to every node asked, so that a node
+     * that no longer serves (its role or the setting changed) frees what it still holds.
+     */
+    @Override
+    protected void resolveRequest(ModelLifecycleRequest request, ClusterState clusterState) {
+        super.resolveRequest(request, clusterState);
+        if (request.operation() == ModelLifecycleRequest.Operation.LOAD) {
+            request.setConcreteNodes(loadingNodes(request, clusterState));
+        }
+    }
+
+    /** The nodes asked for (all by default) that serve the model; all of them while no node has its files (each then says why). */
+    private DiscoveryNode[] loadingNodes(ModelLifecycleRequest request, ClusterState clusterState) {
+        DiscoveryNodes nodes = clusterState.nodes();
+        String[] filters = request.nodesIds();
+        String[] ids = filters == null || filters.length == 0 ? nodes.getNodes().keySet().toArray(new String[0]) : nodes.resolveNodes(filters);
+        ServingView view = router.view();
+        String identity = view.servingIdentity(request.modelId());
+        List<DiscoveryNode> servers = identity == null ? null : view.servers(request.modelId(), identity);
+        List<DiscoveryNode> chosen = new ArrayList<>();
+        for (String id : ids) {
+            DiscoveryNode node = nodes.get(id);
+            if (node != null && (servers == null ? view.roleNodesOnly() == false : servers.contains(node))) {
+                chosen.add(node);
+            }
+        }
+        return chosen.toArray(new DiscoveryNode[0]);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.instructembed.transport.models;
 
+import io.instructembed.transport.serving.NodePacks;
+
 import io.instructembed.model.ModelStatus;
 import io.instructembed.pack.PackDescription;
 import io.instructembed.transport.NodesHeader;
@@ -96,6 +98,11 @@ public class GetModelsResponse extends BaseNodesResponse<GetModelsNodeResponse> 
                 builder.startObject(node.getNode().getId());
                 builder.field("name", node.getNode().getName());
                 builder.field("state", status.state().jsonName());
+                // what the node published of its files when it started (its node attributes)
+                String identity = NodePacks.identities(node.getNode()).get(id);
+                if (identity != null) {
+                    builder.field("identity", identity);
+                }
                 if (status.device() != null) {
                     builder.field("device", status.device());
                 }

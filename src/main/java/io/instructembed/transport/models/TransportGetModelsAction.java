@@ -19,7 +19,10 @@ import org.opensearch.transport.TransportService;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import io.instructembed.transport.serving.RoutingEmbeddingService;
+import io.instructembed.transport.serving.ServingDescription;
 
 /** Fans out to the nodes for load states; describes the packs from this node's registry. */
 public class TransportGetModelsAction extends TransportNodesAction<
@@ -29,6 +32,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
     GetModelsNodeResponse> {
 
     private final ModelLifecycleService models;
+    private final RoutingEmbeddingService router;
 
     @Inject
     public TransportGetModelsAction(
@@ -36,7 +40,8 @@ public class TransportGetModelsAction extends TransportNodesAction<
         ClusterService clusterService,
         TransportService transportService,
         ActionFilters actionFilters,
-        ModelLifecycleService models
+        ModelLifecycleService models,
+        RoutingEmbeddingService router
     ) {
         super(
             GetModelsAction.NAME,
@@ -50,6 +55,7 @@ public class TransportGetModelsAction extends TransportNodesAction<
             GetModelsNodeResponse.class
         );
         this.models = models;
+        this.router = router;
     }
 
     @Override
@@ -66,7 +72,9 @@ public class TransportGetModelsAction extends TransportNodesAction<
         List<Map<String, Object>> packs = new ArrayList<>();
         for (ModelPack pack : models.packs().all()) {
             if (request.modelId() == null || request.modelId().equals(pack.id())) {
-                packs.add(PackDescription.describe(pack, models.packs().paths()));
+                Map<String, Object> described = new LinkedHashMap<>(PackDescription.describe(pack, models.packs().paths()));
+                described.put("serving", ServingDescription.of(router.view(), pack.id()));
+                packs.add(described);
             }
         }
         return new GetModelsResponse(clusterService.getClusterName(), nodes, failures, packs, request.modelId() != null);

@@ -7,8 +7,9 @@ import org.opensearch.cluster.node.DiscoveryNode;
  * model when it answered (queued or waiting for the model to load), for a router that prefers the
  * least loaded node.
  *
- * @param node        the node that ran the call
- * @param results     the call's results, as the local service would give them
- * @param queuedTexts texts still waiting on {@code node} for the model as it answered
+ * @param node         the node that ran the call
+ * @param results      the call's results, as the local service would give them
+ * @param queuedTexts  texts still waiting on {@code node} for the model as it answered
+ * @param servingNanos how long {@code node} took, from receiving the call to answering it
  */
-public record Served<T>(DiscoveryNode node, T results, int queuedTexts) {}
+public record Served<T>(DiscoveryNode node, T results, int queuedTexts, long servingNanos) {}

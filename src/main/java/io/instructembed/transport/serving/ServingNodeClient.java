@@ -10,6 +10,7 @@ import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.transport.TransportResponse;
+import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.RemoteTransportException;
 import org.opensearch.transport.TransportRequest;
 import org.opensearch.transport.TransportService;
@@ -17,6 +18,7 @@ import org.opensearch.transport.TransportService;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Sends the model service's two calls to one chosen node: {@code embedDocuments} (ingest) with
@@ -34,9 +36,8 @@ import java.util.function.ToIntFunction;
  * reach the node (it left, or never was connected) arrives as the transport's own exception (a
  * {@code ConnectTransportException}, {@code NodeDisconnectedException} or
  * {@code NodeNotConnectedException}, possibly inside a {@code SendRequestTransportException}),
- * which tells a router that another node may take the call. The listener runs on a transport
- * thread of this node (or the serving thread, for this node itself): it must hand any heavy work
- * to another pool.
+ * which tells a router that another node may take the call. The listener runs on this node's
+ * generic pool.
  */
 public class ServingNodeClient {
     private final TransportService transportService;
@@ -55,6 +56,7 @@ public class ServingNodeClient {
             EmbedDocumentsOnNodeResponse::new,
             EmbedDocumentsOnNodeResponse::results,
             EmbedDocumentsOnNodeResponse::queuedTexts,
+            EmbedDocumentsOnNodeResponse::servingNanos,
             listener
         );
     }
@@ -68,6 +70,7 @@ public class ServingNodeClient {
             EmbedTextsOnNodeResponse::new,
             EmbedTextsOnNodeResponse::embeddings,
             EmbedTextsOnNodeResponse::queuedTexts,
+            EmbedTextsOnNodeResponse::servingNanos,
             listener
         );
     }
@@ -79,13 +82,17 @@ public class ServingNodeClient {
         Writeable.Reader<R> reader,
         Function<R, T> results,
         ToIntFunction<R> queuedTexts,
+        ToLongFunction<R> servingNanos,
         ActionListener<Served<T>> listener
     ) {
         ActionListener<R> answered = ActionListener.wrap(
-            response -> listener.onResponse(new Served<>(node, results.apply(response), queuedTexts.applyAsInt(response))),
+            response -> listener.onResponse(
+                new Served<>(node, results.apply(response), queuedTexts.applyAsInt(response), servingNanos.applyAsLong(response))
+            ),
             e -> listener.onFailure(servingNodeFailure(e))
         );
-        transportService.sendRequest(node, action, request, new ActionListenerResponseHandler<>(answered, reader));
+        // answered on the generic pool: the caller goes on with its bulk or search there, never on a transport thread
+        transportService.sendRequest(node, action, request, new ActionListenerResponseHandler<>(answered, reader, ThreadPool.Names.GENERIC));
     }
 
     /** The serving node's own exception when it answered with one; else the transport's, as it is. */

@@ -26,7 +26,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code DocumentCall}: model id, optional task, optional chunking options, max chunks per
  *       document (vint), truncate (boolean), documents; a document is its fields; a field is its
- *       name, whether it was an array (boolean) and its texts (string list).</li>
+ *       name, whether it was an array (boolean) and its texts (string list); then the optional
+ *       pack identity the call must run on.</li>
  *   <li>{@code ChunkingOptions}: method (enum ordinal: {@code TOKENS}, {@code SENTENCES}; a new
  *       method goes at the end), optional max tokens (vint), overlap tokens (vint).</li>
  *   <li>{@code DocumentResult}: whether it failed (boolean); then either the document's error
@@ -36,7 +37,7 @@ import java.util.List;
  *   <li>{@code Embedding}: vector (float array), tokens (vint), truncated (boolean), as in
  *       {@code EmbedResponse}.</li>
  *   <li>{@code EmbedCall}: model id, texts (string list), input type (enum ordinal), optional
- *       task, optional instruction, as in {@code EmbedRequest}.</li>
+ *       task, optional instruction, as in {@code EmbedRequest}; then the optional pack identity.</li>
  * </ul>
  * These formats came after the baseline of {@link io.instructembed.wire.WireVersions}, with the
  * serving actions themselves: they only ever travel to a node that registered those actions, so
@@ -64,6 +65,7 @@ public final class ServingWire {
                 out.writeStringCollection(field.texts());
             }
         }
+        out.writeOptionalString(call.packIdentity());
     }
 
     public static DocumentCall readDocumentCall(StreamInput in) throws IOException {
@@ -82,7 +84,7 @@ public final class ServingWire {
             }
             documents.add(new DocumentCall.Document(fields));
         }
-        return new DocumentCall(modelId, task, chunking, maxChunksPerDocument, truncate, documents);
+        return new DocumentCall(modelId, task, chunking, maxChunksPerDocument, truncate, documents, in.readOptionalString());
     }
 
     public static void writeChunking(StreamOutput out, ChunkingOptions chunking) throws IOException {
@@ -183,9 +185,17 @@ public final class ServingWire {
         out.writeEnum(call.inputType());
         out.writeOptionalString(call.task());
         out.writeOptionalString(call.instruction());
+        out.writeOptionalString(call.packIdentity());
     }
 
     public static EmbedCall readEmbedCall(StreamInput in) throws IOException {
-        return new EmbedCall(in.readString(), in.readStringList(), in.readEnum(InputType.class), in.readOptionalString(), in.readOptionalString());
+        return new EmbedCall(
+            in.readString(),
+            in.readStringList(),
+            in.readEnum(InputType.class),
+            in.readOptionalString(),
+            in.readOptionalString(),
+            in.readOptionalString()
+        );
     }
 }

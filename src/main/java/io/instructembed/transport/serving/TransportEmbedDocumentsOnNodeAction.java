@@ -1,7 +1,6 @@
 package io.instructembed.transport.serving;
 
-import io.instructembed.model.EmbeddingService;
-import io.instructembed.model.ModelLifecycleService;
+import io.instructembed.model.ModelService;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
@@ -25,28 +24,31 @@ import org.opensearch.transport.TransportService;
  * actions send to the node of the chosen shard.
  */
 public class TransportEmbedDocumentsOnNodeAction extends HandledTransportAction<EmbedDocumentsOnNodeRequest, EmbedDocumentsOnNodeResponse> {
-    private final EmbeddingService models;
-    private final ModelLifecycleService lifecycle;
+    // this node's own models, never the router: a call that reached a serving node runs here
+    private final ModelService models;
+    private final ServingCounters counters;
 
     @Inject
     public TransportEmbedDocumentsOnNodeAction(
         TransportService transportService,
         ActionFilters actionFilters,
-        EmbeddingService models,
-        ModelLifecycleService lifecycle
+        ModelService models,
+        ServingCounters counters
     ) {
         super(EmbedDocumentsOnNodeAction.NAME, transportService, actionFilters, EmbedDocumentsOnNodeRequest::new);
         this.models = models;
-        this.lifecycle = lifecycle;
+        this.counters = counters;
     }
 
     @Override
     protected void doExecute(Task task, EmbedDocumentsOnNodeRequest request, ActionListener<EmbedDocumentsOnNodeResponse> listener) {
+        long started = System.nanoTime();
         String modelId = request.call().modelId();
+        counters.served(request.call().textCount());
         models.embedDocuments(
             request.call(),
             ActionListener.wrap(
-                results -> listener.onResponse(new EmbedDocumentsOnNodeResponse(results, lifecycle.queuedTexts(modelId))),
+                results -> listener.onResponse(new EmbedDocumentsOnNodeResponse(results, models.queuedTexts(modelId), System.nanoTime() - started)),
                 listener::onFailure
             )
         );

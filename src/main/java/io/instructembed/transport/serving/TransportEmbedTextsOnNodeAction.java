@@ -1,7 +1,6 @@
 package io.instructembed.transport.serving;
 
-import io.instructembed.model.EmbeddingService;
-import io.instructembed.model.ModelLifecycleService;
+import io.instructembed.model.ModelService;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
@@ -16,28 +15,31 @@ import org.opensearch.transport.TransportService;
  * 400 stays a 400, a full queue a 429, a closing service a 503).
  */
 public class TransportEmbedTextsOnNodeAction extends HandledTransportAction<EmbedTextsOnNodeRequest, EmbedTextsOnNodeResponse> {
-    private final EmbeddingService models;
-    private final ModelLifecycleService lifecycle;
+    // this node's own models, never the router: a call that reached a serving node runs here
+    private final ModelService models;
+    private final ServingCounters counters;
 
     @Inject
     public TransportEmbedTextsOnNodeAction(
         TransportService transportService,
         ActionFilters actionFilters,
-        EmbeddingService models,
-        ModelLifecycleService lifecycle
+        ModelService models,
+        ServingCounters counters
     ) {
         super(EmbedTextsOnNodeAction.NAME, transportService, actionFilters, EmbedTextsOnNodeRequest::new);
         this.models = models;
-        this.lifecycle = lifecycle;
+        this.counters = counters;
     }
 
     @Override
     protected void doExecute(Task task, EmbedTextsOnNodeRequest request, ActionListener<EmbedTextsOnNodeResponse> listener) {
+        long started = System.nanoTime();
         String modelId = request.call().modelId();
+        counters.served(request.call().texts().size());
         models.embed(
             request.call(),
             ActionListener.wrap(
-                embeddings -> listener.onResponse(new EmbedTextsOnNodeResponse(embeddings, lifecycle.queuedTexts(modelId))),
+                embeddings -> listener.onResponse(new EmbedTextsOnNodeResponse(embeddings, models.queuedTexts(modelId), System.nanoTime() - started)),
                 listener::onFailure
             )
         );

@@ -48,6 +48,7 @@ public class ServingNodeTransportTests extends OpenSearchTestCase {
     private MockTransportService nodeB;
     private TestModelServices modelsB;
     private ServingNodeClient client;
+    private ServingCounters servedByB;
 
     @Override
     public void setUp() throws Exception {
@@ -58,8 +59,9 @@ public class ServingNodeTransportTests extends OpenSearchTestCase {
         // one inference thread, one worker: a test can hold B's pool and so fill B's queue for sure
         modelsB = TestModelServices.bundled(null, "auto", List.of(), 1, new ModelService.SchedulerConfig(1, MAX_QUEUED, 256));
         ActionFilters noFilters = new ActionFilters(Set.of());
-        new TransportEmbedDocumentsOnNodeAction(nodeB, noFilters, modelsB.service, modelsB.service);
-        new TransportEmbedTextsOnNodeAction(nodeB, noFilters, modelsB.service, modelsB.service);
+        servedByB = new ServingCounters();
+        new TransportEmbedDocumentsOnNodeAction(nodeB, noFilters, modelsB.service, servedByB);
+        new TransportEmbedTextsOnNodeAction(nodeB, noFilters, modelsB.service, servedByB);
         for (MockTransportService node : List.of(nodeA, nodeB)) {
             node.start();
             node.acceptIncomingRequests();
@@ -217,7 +219,7 @@ public class ServingNodeTransportTests extends OpenSearchTestCase {
      */
     public void testTheCallingNodeServesItselfThroughTheDirectChannel() throws Exception {
         ActionFilters noFilters = new ActionFilters(Set.of());
-        new TransportEmbedTextsOnNodeAction(nodeA, noFilters, modelsB.service, modelsB.service);
+        new TransportEmbedTextsOnNodeAction(nodeA, noFilters, modelsB.service, servedByB);
         EmbedCall call = new EmbedCall(BGE, List.of("rivers of europe"), InputType.DOCUMENT, null, null);
         PlainActionFuture<Served<List<Embedding>>> self = new PlainActionFuture<>();
         client.embed(nodeA.getLocalNode(), call, self);

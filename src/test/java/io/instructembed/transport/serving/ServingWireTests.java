@@ -50,8 +50,10 @@ public class ServingWireTests extends OpenSearchTestCase {
         for (int run = 0; run < 30; run++) {
             List<DocumentResult> results = randomList(0, 8, ServingWireTests::randomResult);
             int queued = randomIntBetween(0, 100_000);
-            EmbedDocumentsOnNodeResponse copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(results, queued), EmbedDocumentsOnNodeResponse::new);
+            long took = randomNonNegativeLong();
+            EmbedDocumentsOnNodeResponse copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(results, queued, took), EmbedDocumentsOnNodeResponse::new);
             assertEquals(queued, copy.queuedTexts());
+            assertEquals(took, copy.servingNanos());
             assertEquals(results.size(), copy.results().size());
             for (int d = 0; d < results.size(); d++) {
                 assertSameResult(results.get(d), copy.results().get(d));
@@ -70,7 +72,7 @@ public class ServingWireTests extends OpenSearchTestCase {
         for (Exception failure : failures) {
             results.add(new DocumentResult(null, failure));
         }
-        List<DocumentResult> copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(results, 0), EmbedDocumentsOnNodeResponse::new).results();
+        List<DocumentResult> copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(results, 0, 0), EmbedDocumentsOnNodeResponse::new).results();
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(copy.get(0).failure()));
         assertEquals(RestStatus.TOO_MANY_REQUESTS, ExceptionsHelper.status(copy.get(1).failure()));
         assertEquals(RestStatus.SERVICE_UNAVAILABLE, ExceptionsHelper.status(copy.get(2).failure()));
@@ -83,7 +85,7 @@ public class ServingWireTests extends OpenSearchTestCase {
     /** An exception OpenSearch cannot name on the wire still keeps its status and its message. */
     public void testUnknownExceptionKeepsStatusAndMessage() throws IOException {
         Exception failure = new OpenSearchStatusException("no such task [x]", RestStatus.BAD_REQUEST) {};  // an anonymous subclass
-        DocumentResult copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(List.of(new DocumentResult(null, failure)), 3), EmbedDocumentsOnNodeResponse::new)
+        DocumentResult copy = WireRoundTrip.copy(new EmbedDocumentsOnNodeResponse(List.of(new DocumentResult(null, failure)), 3, 1), EmbedDocumentsOnNodeResponse::new)
             .results()
             .get(0);
         assertTrue(copy.failed());
@@ -98,7 +100,8 @@ public class ServingWireTests extends OpenSearchTestCase {
                 randomList(1, 6, () -> randomUnicodeOfLengthBetween(0, 40)),
                 randomFrom(InputType.values()),
                 randomBoolean() ? randomAlphaOfLengthBetween(1, 12) : null,
-                randomBoolean() ? randomUnicodeOfLengthBetween(0, 60) : null
+                randomBoolean() ? randomUnicodeOfLengthBetween(0, 60) : null,
+                randomBoolean() ? randomAlphaOfLength(22) : null
             );
             assertEquals(call, WireRoundTrip.copy(new EmbedTextsOnNodeRequest(call), EmbedTextsOnNodeRequest::new).call());
         }
@@ -108,8 +111,10 @@ public class ServingWireTests extends OpenSearchTestCase {
         for (int run = 0; run < 30; run++) {
             List<Embedding> embeddings = randomList(0, 6, ServingWireTests::randomEmbedding);
             int queued = randomIntBetween(0, 100_000);
-            EmbedTextsOnNodeResponse copy = WireRoundTrip.copy(new EmbedTextsOnNodeResponse(embeddings, queued), EmbedTextsOnNodeResponse::new);
+            long took = randomNonNegativeLong();
+            EmbedTextsOnNodeResponse copy = WireRoundTrip.copy(new EmbedTextsOnNodeResponse(embeddings, queued, took), EmbedTextsOnNodeResponse::new);
             assertEquals(queued, copy.queuedTexts());
+            assertEquals(took, copy.servingNanos());
             assertEquals(embeddings.size(), copy.embeddings().size());
             for (int i = 0; i < embeddings.size(); i++) {
                 assertSameEmbedding(embeddings.get(i), copy.embeddings().get(i));
@@ -134,7 +139,8 @@ public class ServingWireTests extends OpenSearchTestCase {
             chunking,
             randomIntBetween(1, 10_000),
             randomBoolean(),
-            documents
+            documents,
+            randomBoolean() ? randomAlphaOfLength(22) : null
         );
     }
 
