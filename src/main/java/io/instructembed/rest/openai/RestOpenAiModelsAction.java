@@ -78,7 +78,16 @@ public class RestOpenAiModelsAction extends BaseRestHandler {
         });
     }
 
+    /** Packs that some node serves (this node's own files need not be there); else, with no serving nodes yet known, this node's available ones. */
     private static boolean listed(Map<String, Object> pack) {
+        if (pack.get("serving") instanceof Map<?, ?> serving) {
+            if (serving.get("identity") != null) {
+                return true;
+            }
+            if (Boolean.TRUE.equals(serving.get("role_nodes_only"))) {
+                return false;  // calls would get a 503: no node with the role has its files
+            }
+        }
         return PackState.AVAILABLE.jsonName().equals(pack.get(PackDescription.STATE));
     }
 
