@@ -87,6 +87,10 @@ public class DocsExamplesIT extends OpenSearchRestTestCase {
         run(Path.of("docs/openai.md"));
     }
 
+    public void testServingNodesExamples() throws IOException {
+        run(Path.of("docs/serving-nodes.md"));
+    }
+
     public void testReadmeExamples() throws IOException {
         run(Path.of("README.md"));
         // a reader's first index on a single node is green: the examples ask for no replica it cannot have
