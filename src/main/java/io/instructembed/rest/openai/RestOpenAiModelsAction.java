@@ -109,7 +109,7 @@ public class RestOpenAiModelsAction extends BaseRestHandler {
     private static void sendModel(RestChannel channel, String model, Map<String, Object> pack) throws IOException {
         if (listed(pack) == false) {
             throw new ResourceNotFoundException(
-                "model [{}] cannot embed on this node: its pack is [{}]; GET _plugins/_instruct_embed/models/{} says why",
+                "model [{}] cannot embed: no node serves it (this node's pack is [{}]); GET _plugins/_instruct_embed/models/{} says why",
                 model,
                 pack.get(PackDescription.STATE),
                 model
@@ -120,12 +120,16 @@ public class RestOpenAiModelsAction extends BaseRestHandler {
         channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
     }
 
-    /** OpenAI's model object; {@code created} is when this node's copy of the pack last changed. */
+    /**
+     * OpenAI's model object; {@code created} is when this node's copy of the pack last changed, or
+     * 0 on a node without its weights (other nodes serve it): OpenAI's clients read an integer.
+     */
     private static void writeModel(XContentBuilder builder, Map<String, Object> pack) throws IOException {
         builder.startObject();
         builder.field("id", pack.get(PackDescription.MODEL_ID));
         builder.field("object", "model");
-        builder.field("created", pack.get(PackDescription.FILES_MODIFIED));
+        Object created = pack.get(PackDescription.FILES_MODIFIED);
+        builder.field("created", created != null ? created : 0L);
         builder.field("owned_by", OWNED_BY);
         builder.endObject();
     }

@@ -91,7 +91,7 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
                     RestStatus.BAD_REQUEST,
                     filters == null ? "_all" : String.join(",", filters),
                     request.modelId(),
-                    router.view().identitiesByName(request.modelId())
+                    servingNodeNames(request.modelId())
                 );
             }
         } catch (RuntimeException e) {
@@ -112,6 +112,12 @@ public class TransportModelLifecycleAction extends TransportNodesAction<
         if (request.operation() == ModelLifecycleRequest.Operation.LOAD) {
             request.setConcreteNodes(loadingNodes(request, clusterState));
         }
+    }
+
+    private List<String> servingNodeNames(String modelId) {
+        ServingView view = router.view();
+        String identity = view.servingIdentity(modelId);
+        return identity == null ? List.of() : view.servers(modelId, identity).stream().map(DiscoveryNode::getName).toList();
     }
 
     /** The nodes asked for (all by default) that serve the model; all of them while no node has its files (each then says why). */
