@@ -21,9 +21,31 @@
 #                                                      users; admin password SECURED_ADMIN_PASSWORD), start
 #                                                      on free ports; writes DIR/cluster.properties with
 #                                                      the demo root CA and the admin password
-#   node.sh stop DIR                                   stop it (or both nodes of a cluster)
+#   node.sh prepare-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
+#                                                      a cluster whose members tests start, stop and
+#                                                      restart one by one: installs once into
+#                                                      DIR/template (with the user packs, as start-test)
+#                                                      and names the cluster after DIR; an old DIR is
+#                                                      stopped and removed first
+#   node.sh start-member DIR NAME                      start member DIR/NAME (a copy of the template; a
+#                                                      restart when it exists: same node id and data,
+#                                                      its opensearch.yml written anew) on free loopback
+#                                                      ports (HTTP 9700-9799, transport 9600-9699, its
+#                                                      previous ones when free) and wait until it has
+#                                                      joined; writes DIR/NAME/http.port. The first
+#                                                      member started bootstraps the cluster, alone;
+#                                                      every later one is seeded with its transport port
+#   node.sh stop-member DIR NAME                       stop that member (its data stays for a restart)
+#   node.sh stop DIR                                   stop it (or every node of a cluster)
 #
-# NODE_SETTINGS: extra opensearch.yml lines for `start` (e.g. "instruct_embed.onnx.intra_op_threads: 2").
+# NODE_SETTINGS: extra opensearch.yml lines for `start` and `start-member` (e.g.
+# "instruct_embed.onnx.intra_op_threads: 2", or "node.roles: [data, ingest]").
+# MEMBER_PACKS (start-member): a folder whose sub-folders are packs, copied over the template's in
+# that member's config/instruct-embed/packs, so that one member can hold other files under a pack id
+# (they stay for its restarts). Members have a heap of 512 MB unless OPENSEARCH_JAVA_OPTS says otherwise.
+# Roles are the caller's: make only the first member cluster-manager-eligible, so that stopping any
+# other never costs the cluster its quorum (the first one is the cluster: stopping it stops the cluster
+# until it is back). Each member logs to DIR/NAME/opensearch/logs/<cluster name>.log (DIR/cluster.name).
 # As root the node runs as an unprivileged user (OpenSearch refuses root); DIR is handed to that user.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -193,7 +215,7 @@ YML
   cat >"$dir/cluster.properties" <<PROPS
 tests.rest.cluster=127.0.0.1:$port
 tests.cluster=127.0.0.1:$transport
-tests.clustername=instruct-embed
+tests.clustername=${CLUSTER_NAME:-instruct-embed}
 tests.node.log=$(cd "$home/logs" && pwd)/${CLUSTER_NAME:-instruct-embed}.log
 PROPS
 
@@ -243,6 +265,128 @@ copy_user_packs() {  # node home, then folders whose sub-folders are packs
       if [ -d "$pack" ]; then cp -r "$pack" "$packs/"; fi
     done
   done
+}
+
+# A cluster whose members tests start, stop and restart one by one. DIR holds template/ (the node
+# every member is a copy of), cluster.name (a name of its own, from DIR, so that it can never join
+# another build's cluster), first (the member that bootstrapped it), seed (that member's transport
+# address, which every member reads through the file-based seed provider) and a folder per member.
+cluster_name_of() { cat "$1/cluster.name" 2>/dev/null || die "$1 is not a prepared cluster (node.sh prepare-cluster)"; }
+
+members_of() {  # DIR: the member folders, one a line
+  local member
+  for member in "$1"/*/; do
+    member=${member%/}
+    if [ "$(basename "$member")" != template ] && [ -d "$(home_of "$member")" ]; then echo "$member"; fi
+  done
+}
+
+stop_members() {  # DIR: all at once, each stop waiting for its own node
+  local member pids=() pid
+  while read -r member; do
+    stop_node "$member" &
+    pids+=("$!")
+  done < <(members_of "$1")
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+}
+
+prepare_cluster() {  # DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
+  local dir=$1 f
+  for f in "$2" "$3" "$4"; do [ -f "$f" ] || die "missing $f"; done
+  if [ -d "$dir" ]; then stop_members "$dir"; fi
+  rm -rf "$dir"
+  install_node "$dir/template" "$2" "$3" "$4"
+  copy_user_packs "$(home_of "$dir/template")" "${@:5}"
+  echo "instruct-embed-serving-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)" >"$dir/cluster.name"
+  echo "prepared cluster $(cat "$dir/cluster.name") in $dir (members start from $dir/template)"
+}
+
+# Every member's seed file (config/unicast_hosts.txt, re-read at each discovery round) from DIR/seed,
+# so that members already running find the first member again when it comes back on another port.
+write_seeds() {  # DIR
+  local member file
+  while read -r member; do
+    file="$(home_of "$member")/config/unicast_hosts.txt"
+    cp "$1/seed" "$file.tmp" && mv "$file.tmp" "$file"
+  done < <(members_of "$1")
+}
+
+# Whether the member on HTTP port PORT is in the cluster: _cat/nodes asks the cluster manager, so it
+# fails while the member has none and lists the member once the manager has let it join.
+member_joined() {  # PORT NAME
+  curl -fsS -m 5 "http://127.0.0.1:$1/_cat/nodes?h=name&cluster_manager_timeout=2s" 2>/dev/null | awk '{ print $1 }' | grep -qxF "$2"
+}
+
+start_member() {  # DIR NAME
+  local dir=$1 name=$2 member=$1/$2 cluster first home http transport log id
+  cluster=$(cluster_name_of "$dir")
+  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] && [ "$name" != template ] || die "a member's name is letters, digits, '-' and '_' (and not 'template'): $name"
+  home=$(home_of "$member")
+  log="$home/logs/$cluster.log"
+  first=$(cat "$dir/first" 2>/dev/null || true)
+  if [ -n "$first" ] && [ "$first" != "$name" ] && [ ! -s "$dir/seed" ]; then
+    die "the first member ($first) has not come up yet: start it alone, before any other"
+  fi
+  if [ -d "$member" ]; then
+    if pgrep -f "opensearch.path.home=$home" >/dev/null; then die "member $name is running already (node.sh stop-member first)"; fi
+  else
+    # the installation is shared through hard links (half a gigabyte a member, which nodes only
+    # read); config/, which start_node and MEMBER_PACKS write, is each member's own copy
+    cp -al "$dir/template" "$member"
+    rm -rf "$home/config"
+    cp -a "$(home_of "$dir/template")/config" "$home/config"
+  fi
+  if [ -n "${MEMBER_PACKS:-}" ]; then
+    [ -d "$MEMBER_PACKS" ] || die "MEMBER_PACKS is no folder: $MEMBER_PACKS"
+    copy_user_packs "$home" "$MEMBER_PACKS"
+  fi
+  if [ -z "$first" ]; then
+    echo "$name" >"$dir/first"
+    first=$name
+    : >"$dir/seed"
+  fi
+  cp "$dir/seed" "$home/config/unicast_hosts.txt"
+  rm -f "$member/http.port"
+  # a restart asks for its previous ports first: the cluster manager and the other members know it
+  # there, and a test's REST client keeps a working address for it
+  local http_ports=9700-9799 transport_ports=9600-9699 previous
+  if [ -s "$member/ports" ]; then
+    read -r previous _ <"$member/ports"; http_ports="$previous-9799"
+    read -r _ previous <"$member/ports"; transport_ports="$previous-9699"
+  fi
+  local discovery="discovery.seed_hosts: []
+discovery.seed_providers: file
+cluster.initial_cluster_manager_nodes: [\"$first\"]"
+  CLUSTER_NAME=$cluster NODE_NAME=$name DISCOVERY=$discovery \
+    OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:--Xms512m -Xmx512m}" \
+    start_node "$member" "$http_ports" "$transport_ports"
+  # start_node writes http.port once the node answers; here it means "has joined", so it comes later
+  http=$(cat "$member/http.port")
+  rm -f "$member/http.port"
+  transport=$(sed -n '1s/.*://p' "$home/logs/transport.ports")
+  echo "$http $transport" >"$member/ports"
+  if [ "$name" = "$first" ]; then
+    echo "127.0.0.1:$transport" >"$dir/seed"
+    write_seeds "$dir"
+  fi
+  local deadline=$((SECONDS + ${MEMBER_JOIN_TIMEOUT:-90}))
+  until member_joined "$http" "$name"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -40 "$log" >&2 || true
+      stop_node "$member" >&2 || true
+      die "member $name answered on port $http but did not join cluster $cluster in ${MEMBER_JOIN_TIMEOUT:-90} s (stopped it); see $log"
+    fi
+    sleep 1
+  done
+  echo "$http" >"$member/http.port"
+  id=$(curl -fsS -m 5 "http://127.0.0.1:$http/_cat/nodes?h=name,id&full_id=true" 2>/dev/null | awk -v name="$name" '$1 == name { print $2 }' || true)
+  echo "member $name of $cluster up at http://127.0.0.1:$http (transport 127.0.0.1:$transport, node id ${id:-?}); log: $log"
+}
+
+stop_member() {  # DIR NAME
+  [ -d "$1/$2" ] || die "no member $2 in $1"
+  rm -f "$1/$2/http.port"
+  stop_node "$1/$2"
 }
 
 cmd=${1:-}; shift || true
@@ -305,9 +449,17 @@ tests.clustername=$cluster_name
 PROPS
     echo "two-node cluster $cluster_name up: http://127.0.0.1:$http1 and http://127.0.0.1:$http2"
     ;;
+  prepare-cluster)
+    [ $# -ge 4 ] || die "usage: node.sh prepare-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]"
+    prepare_cluster "$@"
+    ;;
+  start-member) [ $# -eq 2 ] || die "usage: node.sh start-member DIR NAME"; start_member "$@" ;;
+  stop-member) [ $# -eq 2 ] || die "usage: node.sh stop-member DIR NAME"; stop_member "$@" ;;
   stop)
     [ $# -eq 1 ] || die "usage: node.sh stop DIR"
-    if [ -d "$1/node-1" ]; then
+    if [ -f "$1/cluster.name" ]; then
+      stop_members "$1"
+    elif [ -d "$1/node-1" ]; then
       stop_node "$1/node-1"
       stop_node "$1/node-2"
     else
@@ -330,5 +482,5 @@ tests.secured.admin_password=$SECURED_ADMIN_PASSWORD
 tests.secured.ca=$home/config/root-ca.pem
 PROPS
     ;;
-  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|stop ..." ;;
+  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|prepare-cluster|start-member|stop-member|stop ..." ;;
 esac
