@@ -103,6 +103,7 @@ import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
+import org.apache.logging.log4j.LogManager;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -220,7 +221,8 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
             servingCounters,
             InstructEmbedSettings.SERVING_REQUIRE_ROLE.get(settings),
             InstructEmbedSettings.PRELOAD_MODELS.get(settings),
-            local::preload
+            local::preload,
+            packId -> threadPool.generic().execute(() -> unloadNoLongerServed(local, packId))
         );
         clusterService.getClusterSettings().addSettingsUpdateConsumer(InstructEmbedSettings.SERVING_REQUIRE_ROLE, router::setRequireRole);
         clusterService.addListener(router);
@@ -230,6 +232,17 @@ public class InstructEmbedPlugin extends Plugin implements ActionPlugin, IngestP
         );
         // bound by their classes for the transport actions: the serving actions run on this node's own models
         return List.of(modelService, router, servingCounters);
+    }
+
+    /** Frees a model that no call reaches on this node any more; waits for its running work (on the generic pool). */
+    private static void unloadNoLongerServed(ModelService local, String packId) {
+        try {
+            local.unload(packId, 5, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LogManager.getLogger(InstructEmbedPlugin.class).warn("unloading model [" + packId + "], which this node no longer serves, failed", e);
+        }
     }
 
     /** Tunables that are safe to change while models run apply at once, without a restart. */

@@ -4,6 +4,7 @@ import io.instructembed.model.DocumentCall;
 import io.instructembed.model.DocumentResult;
 import io.instructembed.model.Embedding;
 import io.instructembed.model.EmbeddingService;
+import io.instructembed.model.LoadState;
 import io.instructembed.model.ModelService;
 import io.instructembed.model.QueryEmbeddingCache;
 import io.instructembed.pack.InputType;
@@ -51,6 +52,7 @@ public final class RoutingEmbeddingService implements EmbeddingService, ClusterS
     private final ServingCounters counters;
     private final ServingLoads loads = new ServingLoads();
     private final Consumer<List<String>> preload;
+    private final Consumer<String> unload;
     private final List<String> preloadIds;
     private final Map<String, String> servingIdentities = new ConcurrentHashMap<>();
     private volatile ServingNodeClient client;
@@ -62,19 +64,22 @@ public final class RoutingEmbeddingService implements EmbeddingService, ClusterS
      * @param preloadIds the packs to load once this node turns out to serve them (the first cluster
      *                   state it joins says so), never on a node that does not
      * @param preload    starts loading packs on this node, without waiting for them
+     * @param unload     starts unloading a pack on this node (off the calling thread: it waits for running work)
      */
     public RoutingEmbeddingService(
         ModelService local,
         ServingCounters counters,
         boolean requireRole,
         List<String> preloadIds,
-        Consumer<List<String>> preload
+        Consumer<List<String>> preload,
+        Consumer<String> unload
     ) {
         this.local = local;
         this.counters = counters;
         this.requireRole = requireRole;
         this.preloadIds = List.copyOf(preloadIds);
         this.preload = preload;
+        this.unload = unload;
     }
 
     /** Given once the node's transport service exists ({@link ServingWiring}). */
@@ -123,6 +128,15 @@ public final class RoutingEmbeddingService implements EmbeddingService, ClusterS
                     next.identitiesByName(packId),
                     identity
                 );
+            }
+        }
+        for (String packId : local.packIds()) {
+            LoadState state = local.status(packId).state();
+            if ((state == LoadState.LOADED || state == LoadState.LOADING) && next.servesLocally(packId) == false) {
+                // no call comes here for it any more (a node with the role joined, require_role was set, or other files
+                // serve it): free its memory; a node that started alone may have loaded it before the others joined
+                logger.info("model [{}] is no longer served by this node: unloading it", packId);
+                unload.accept(packId);
             }
         }
         if (preloaded == false && next.localInPool()) {

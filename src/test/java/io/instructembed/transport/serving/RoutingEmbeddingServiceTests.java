@@ -57,7 +57,8 @@ public class RoutingEmbeddingServiceTests extends OpenSearchTestCase {
         nodeA = transport();
         modelsA = TestModelServices.bundled();
         services.add(modelsA);
-        router = new RoutingEmbeddingService(modelsA.service, new ServingCounters(), false, List.of(), ids -> fail("nothing preloads here"));
+        router = new RoutingEmbeddingService(modelsA.service, new ServingCounters(), false, List.of(), ids -> fail("nothing preloads here"),
+            id -> fail("nothing is loaded here to unload"));
         router.connect(new ServingNodeClient(nodeA));
     }
 
