@@ -1,5 +1,10 @@
 package io.instructembed.transport;
 
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.common.CheckedConsumer;
+import org.opensearch.core.xcontent.ToXContent;
+import org.opensearch.core.xcontent.ToXContentFragment;
+
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -26,5 +31,27 @@ public final class NodesHeader {
             builder.endArray();
         }
         builder.endObject();
+    }
+
+    /**
+     * The whole answer of a node-level stats API: {@code {"_nodes": {...}, "cluster_name": ...,
+     * <fields>, "nodes": {id: {...}}}}, each node writing its own object.
+     */
+    public static <N extends BaseNodeResponse & ToXContentFragment> XContentBuilder nodesObject(
+        XContentBuilder builder,
+        BaseNodesResponse<N> response,
+        ToXContent.Params params,
+        CheckedConsumer<XContentBuilder, IOException> fields
+    ) throws IOException {
+        builder.startObject();
+        write(builder, response);
+        builder.field("cluster_name", response.getClusterName().value());
+        fields.accept(builder);
+        builder.startObject("nodes");
+        for (N node : response.getNodes()) {
+            node.toXContent(builder, params);
+        }
+        builder.endObject();
+        return builder.endObject();
     }
 }

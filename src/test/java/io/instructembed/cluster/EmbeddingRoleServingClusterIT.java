@@ -98,17 +98,10 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         }
     }
 
-    private static Map<String, Object> call(RestClient client, String method, String path, String json) throws IOException {
-        Request request = new Request(method, path);
-        if (json != null) {
-            request.setJsonEntity(json);
-        }
-        return entityAsMap(client.performRequest(request));
-    }
 
     @SuppressWarnings("unchecked")
     private Map<String, Map<String, Object>> byName(String path) throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) call(node("node-1"), "GET", path, null).get("nodes");
+        Map<String, Object> nodes = (Map<String, Object>) NodeCalls.json(node("node-1"), "GET", path, null).get("nodes");
         Map<String, Map<String, Object>> named = new TreeMap<>();
         nodes.values().forEach(n -> named.put((String) ((Map<String, Object>) n).get("name"), (Map<String, Object>) n));
         return named;
@@ -135,12 +128,12 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
     @SuppressWarnings("unchecked")
     private void oneServingNodeEmbedsForTheOthers() throws Exception {
         RestClient manager = node("node-1");
-        call(manager, "PUT", "/_ingest/pipeline/served", "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + BGE
+        NodeCalls.json(manager, "PUT", "/_ingest/pipeline/served", "{\"processors\":[{\"instruct_embedding\":{\"model_id\":\"" + BGE
             + "\",\"field_map\":{\"text\":\"vec\"}}}]}");
-        call(manager, "PUT", "/served-pipeline", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0,"
+        NodeCalls.json(manager, "PUT", "/served-pipeline", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0,"
             + "\"index.default_pipeline\":\"served\"},\"mappings\":{\"properties\":{\"vec\":{\"type\":\"knn_vector\",\"dimension\":384,"
             + "\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}}}}}");
-        call(manager, "PUT", "/served-field", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0},"
+        NodeCalls.json(manager, "PUT", "/served-field", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0},"
             + "\"mappings\":{\"properties\":{\"body\":{\"type\":\"instruct_text\",\"model_id\":\"" + BGE + "\"}}}}");
 
         List<GoldenVectors.Golden> golden = GoldenVectors.documents().subList(0, 12);
@@ -159,9 +152,9 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         RestClient serving = node("node-3");
         for (int i = 0; i < golden.size(); i++) {
             float[] expected = NodeCalls.embed(serving, BGE, golden.get(i).text(), "document");
-            Map<String, Object> piped = (Map<String, Object>) call(manager, "GET", "/served-pipeline/_doc/" + i, null).get("_source");
+            Map<String, Object> piped = (Map<String, Object>) NodeCalls.json(manager, "GET", "/served-pipeline/_doc/" + i, null).get("_source");
             assertTrue(GoldenVectors.cosine(NodeCalls.floats(piped.get("vec")), expected) >= 0.9999);
-            Map<String, Object> field = (Map<String, Object>) call(manager, "GET", "/served-field/_doc/" + i + "?_source_includes=body_instruct", null)
+            Map<String, Object> field = (Map<String, Object>) NodeCalls.json(manager, "GET", "/served-field/_doc/" + i + "?_source_includes=body_instruct", null)
                 .get("_source");
             for (Map<String, Object> chunk : (List<Map<String, Object>>) ((Map<String, Object>) field.get("body_instruct")).get("chunks")) {
                 float[] chunkExpected = NodeCalls.embed(serving, BGE, (String) chunk.get("text"), "document");
@@ -177,12 +170,12 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         Object vector = null;
         Object openAiVector = null;
         for (String name : List.of("node-1", "node-2", "node-3")) {
-            List<Map<String, Object>> found = (List<Map<String, Object>>) ((Map<String, Object>) call(node(name), "POST", "/served-field/_search", query)
+            List<Map<String, Object>> found = (List<Map<String, Object>>) ((Map<String, Object>) NodeCalls.json(node(name), "POST", "/served-field/_search", query)
                 .get("hits")).get("hits");
             List<Object> idsAndScores = found.stream().map(h -> (Object) (h.get("_id") + ":" + h.get("_score"))).toList();
-            Object embedded = ((List<Map<String, Object>>) call(node(name), "POST", "/_plugins/_instruct_embed/_embed", embed).get("embeddings"))
+            Object embedded = ((List<Map<String, Object>>) NodeCalls.json(node(name), "POST", "/_plugins/_instruct_embed/_embed", embed).get("embeddings"))
                 .get(0).get("vector");
-            Object viaOpenAi = ((List<Map<String, Object>>) call(node(name), "POST", "/_plugins/_instruct_embed/v1/embeddings", openAi).get("data"))
+            Object viaOpenAi = ((List<Map<String, Object>>) NodeCalls.json(node(name), "POST", "/_plugins/_instruct_embed/v1/embeddings", openAi).get("data"))
                 .get(0).get("embedding");
             if (hits == null) {
                 hits = idsAndScores;
@@ -222,7 +215,7 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         Files.writeString(manifest, edited);
         cluster.start("node-4", SERVING, changed);
 
-        Map<String, Object> described = call(node("node-1"), "GET", "/_plugins/_instruct_embed/models/" + INT8, null);
+        Map<String, Object> described = NodeCalls.json(node("node-1"), "GET", "/_plugins/_instruct_embed/models/" + INT8, null);
         Map<String, Object> serving = (Map<String, Object>) described.get("serving");
         String identity = (String) serving.get("identity");
         Map<String, List<String>> others = (Map<String, List<String>>) serving.get("other_identities");
@@ -241,7 +234,7 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
             String embed = "{\"model_id\":\"" + INT8 + "\",\"texts\":[\"glaciers move slowly " + i + "\"],\"input_type\":\"document\"}";
             Object first = null;
             for (String through : List.of("node-1", "node-2", "node-3", "node-4")) {
-                Object vector = ((List<Map<String, Object>>) call(node(through), "POST", "/_plugins/_instruct_embed/_embed", embed)
+                Object vector = ((List<Map<String, Object>>) NodeCalls.json(node(through), "POST", "/_plugins/_instruct_embed/_embed", embed)
                     .get("embeddings")).get(0).get("vector");
                 if (first == null) {
                     first = vector;
@@ -271,7 +264,7 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
     @SuppressWarnings("unchecked")
     private void aServingNodeLeavesUnderLoadAndComesBack() throws Exception {
         RestClient manager = node("node-1");
-        call(manager, "PUT", "/failover", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0,"
+        NodeCalls.json(manager, "PUT", "/failover", "{\"settings\":{\"index.knn\":true,\"number_of_shards\":2,\"number_of_replicas\":0,"
             + "\"index.default_pipeline\":\"served\"},\"mappings\":{\"properties\":{\"vec\":{\"type\":\"knn_vector\",\"dimension\":384,"
             + "\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}}}}}");
         Set<String> accepted = ConcurrentHashMap.newKeySet();
@@ -359,13 +352,13 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
             search.setJsonEntity("{\"size\":1,\"query\":{\"instruct_knn\":{\"vec\":{\"query_text\":\"mountains after the switch\",\"k\":1}}}}");
             assertEquals(200, node(through).performRequest(search).getStatusLine().getStatusCode());
         }
-        call(manager, "POST", "/failover/_refresh", null);
+        NodeCalls.json(manager, "POST", "/failover/_refresh", null);
         // every accepted document once, each with its vector; nothing that was refused
-        assertEquals(accepted.size(), ((Number) call(manager, "GET", "/failover/_count", null).get("count")).intValue());
-        assertEquals(accepted.size(), ((Number) call(manager, "POST", "/failover/_count", "{\"query\":{\"exists\":{\"field\":\"vec\"}}}")
+        assertEquals(accepted.size(), ((Number) NodeCalls.json(manager, "GET", "/failover/_count", null).get("count")).intValue());
+        assertEquals(accepted.size(), ((Number) NodeCalls.json(manager, "POST", "/failover/_count", "{\"query\":{\"exists\":{\"field\":\"vec\"}}}")
             .get("count")).intValue());
         Set<String> stored = new HashSet<>();
-        Map<String, Object> all = call(manager, "POST", "/failover/_search?size=10000", "{\"_source\":false,\"query\":{\"match_all\":{}}}");
+        Map<String, Object> all = NodeCalls.json(manager, "POST", "/failover/_search?size=10000", "{\"_source\":false,\"query\":{\"match_all\":{}}}");
         for (Map<String, Object> hit : (List<Map<String, Object>>) ((Map<String, Object>) all.get("hits")).get("hits")) {
             assertTrue("stored once: " + hit.get("_id"), stored.add((String) hit.get("_id")));
         }
@@ -388,12 +381,12 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
     @SuppressWarnings("unchecked")
     private void withRequireRoleAndNoServingNodeCallsFailFast() throws Exception {
         RestClient manager = node("node-1");
-        call(manager, "PUT", "/_cluster/settings", "{\"persistent\":{\"instruct_embed.serving.require_role\":true}}");
+        NodeCalls.json(manager, "PUT", "/_cluster/settings", "{\"persistent\":{\"instruct_embed.serving.require_role\":true}}");
         for (String name : List.of("node-3", "node-4")) {
             forget(name);
             cluster.stop(name);
         }
-        long count = ((Number) call(manager, "GET", "/served-pipeline/_count", null).get("count")).longValue();
+        long count = ((Number) NodeCalls.json(manager, "GET", "/served-pipeline/_count", null).get("count")).longValue();
         long started = System.nanoTime();
         ResponseException refused = expectThrows(
             ResponseException.class,
@@ -410,10 +403,10 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         assertEquals(true, written.get("errors"));
         Map<String, Object> item = (Map<String, Object>) ((List<Map<String, Object>>) written.get("items")).get(0).get("index");
         assertEquals(503, ((Number) item.get("status")).intValue());
-        assertEquals(count, ((Number) call(manager, "GET", "/served-pipeline/_count", null).get("count")).longValue());
+        assertEquals(count, ((Number) NodeCalls.json(manager, "GET", "/served-pipeline/_count", null).get("count")).longValue());
         for (String name : List.of("node-1", "node-2")) {
             assertEquals(name, "not_loaded", modelStats(name, BGE).get("state"));
         }
-        call(manager, "PUT", "/_cluster/settings", "{\"persistent\":{\"instruct_embed.serving.require_role\":null}}");
+        NodeCalls.json(manager, "PUT", "/_cluster/settings", "{\"persistent\":{\"instruct_embed.serving.require_role\":null}}");
     }
 }

@@ -20,13 +20,6 @@ import java.util.Map;
  */
 public class InstructTextMultiNodeIT extends OpenSearchRestTestCase {
 
-    private static Map<String, Object> call(RestClient client, String method, String path, String json) throws IOException {
-        Request request = new Request(method, path);
-        if (json != null) {
-            request.setJsonEntity(json);
-        }
-        return entityAsMap(client.performRequest(request));
-    }
 
     @SuppressWarnings("unchecked")
     public void testMappingOnOneNodeDocumentsThroughTheOther() throws Exception {
@@ -36,14 +29,14 @@ public class InstructTextMultiNodeIT extends OpenSearchRestTestCase {
             RestClient first = buildClient(restClientSettings(), new HttpHost[] { hosts.get(0) });
             RestClient second = buildClient(restClientSettings(), new HttpHost[] { hosts.get(1) })
         ) {
-            call(
+            NodeCalls.json(
                 first,
                 "PUT",
                 "/multi-text",
                 "{\"settings\":{\"index.knn\":true,\"number_of_shards\":4,\"number_of_replicas\":0},"
                     + "\"mappings\":{\"properties\":{\"body\":{\"type\":\"instruct_text\",\"model_id\":\"bge-small-en-v1.5\"}}}}"
             );
-            call(
+            NodeCalls.json(
                 second,
                 "PUT",
                 "/multi-text/_mapping",
@@ -66,7 +59,7 @@ public class InstructTextMultiNodeIT extends OpenSearchRestTestCase {
             assertEquals(2, shards.stream().map(s -> s.get("node")).distinct().count());
 
             for (int i = 0; i < golden.size(); i++) {
-                Map<String, Object> source = (Map<String, Object>) call(first, "GET", "/multi-text/_doc/" + i + "?_source_includes=body_instruct,title_instruct", null)
+                Map<String, Object> source = (Map<String, Object>) NodeCalls.json(first, "GET", "/multi-text/_doc/" + i + "?_source_includes=body_instruct,title_instruct", null)
                     .get("_source");
                 List<Map<String, Object>> chunks = (List<Map<String, Object>>) ((Map<String, Object>) source.get("body_instruct")).get("chunks");
                 for (Map<String, Object> chunk : chunks) {
@@ -79,7 +72,7 @@ public class InstructTextMultiNodeIT extends OpenSearchRestTestCase {
             String query = "{\"query\":{\"instruct_knn\":{\"body\":{\"query_text\":" + Json.quote(golden.get(5).text())
                 + ",\"task\":\"similarity\",\"k\":3}}}}";
             for (RestClient client : List.of(first, second)) {
-                List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) call(client, "POST", "/multi-text/_search", query)
+                List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) NodeCalls.json(client, "POST", "/multi-text/_search", query)
                     .get("hits")).get("hits");
                 assertEquals("5", hits.get(0).get("_id"));
             }

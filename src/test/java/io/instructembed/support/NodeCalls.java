@@ -43,4 +43,13 @@ public final class NodeCalls {
         Map<String, Object> response = OpenSearchRestTestCase.entityAsMap(client.performRequest(request));
         return floats(((List<Map<String, Object>>) response.get("embeddings")).get(0).get("vector"));
     }
+
+    /** A call with an optional JSON body; its JSON answer (an error status throws). */
+    public static Map<String, Object> json(RestClient client, String method, String path, String json) throws IOException {
+        Request request = new Request(method, path);
+        if (json != null) {
+            request.setJsonEntity(json);
+        }
+        return OpenSearchRestTestCase.entityAsMap(client.performRequest(request));
+    }
 }

@@ -44,15 +44,6 @@ public class ServingStatsResponse extends BaseNodesResponse<ServingStatsNodeResp
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject();
-        NodesHeader.write(builder, this);
-        builder.field("cluster_name", getClusterName().value());
-        builder.field("require_role", requireRole);
-        builder.startObject("nodes");
-        for (ServingStatsNodeResponse node : getNodes()) {
-            node.toXContent(builder, params);
-        }
-        builder.endObject();
-        return builder.endObject();
+        return NodesHeader.nodesObject(builder, this, params, fields -> fields.field("require_role", requireRole));
     }
 }

@@ -35,14 +35,6 @@ public class StatsResponse extends BaseNodesResponse<StatsNodeResponse> implemen
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject();
-        NodesHeader.write(builder, this);
-        builder.field("cluster_name", getClusterName().value());
-        builder.startObject("nodes");
-        for (StatsNodeResponse node : getNodes()) {
-            node.toXContent(builder, params);
-        }
-        builder.endObject();
-        return builder.endObject();
+        return NodesHeader.nodesObject(builder, this, params, fields -> {});
     }
 }
