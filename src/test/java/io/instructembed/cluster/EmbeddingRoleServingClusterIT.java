@@ -119,6 +119,10 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
     }
 
     public void testServingNodes() throws Exception {
+        // Shards stay on node-1 and node-2: stopping a serving node must test the serving path, not
+        // a primary going away (a bulk waits a minute for a missing primary, with or without us).
+        NodeCalls.json(node("node-1"), "PUT", "/_cluster/settings",
+            "{\"persistent\":{\"cluster.routing.allocation.exclude._name\":\"node-3,node-4\"}}");
         oneServingNodeEmbedsForTheOthers();
         twoSetsOfFilesUnderOnePackIdAreReportedAndNeverMixed();
         aServingNodeLeavesUnderLoadAndComesBack();
