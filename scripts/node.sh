@@ -27,6 +27,11 @@
 #                                                      DIR/template (with the user packs, as start-test)
 #                                                      and names the cluster after DIR; an old DIR is
 #                                                      stopped and removed first
+#   node.sh add-template DIR NAME DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
+#                                                      a second installation in a prepared cluster, in
+#                                                      DIR/template-NAME (another OpenSearch version, say,
+#                                                      for a mixed-version cluster); members start from it
+#                                                      with MEMBER_TEMPLATE=NAME
 #   node.sh start-member DIR NAME                      start member DIR/NAME (a copy of the template; a
 #                                                      restart when it exists: same node id and data,
 #                                                      its opensearch.yml written anew) on free loopback
@@ -42,7 +47,9 @@
 # "instruct_embed.onnx.intra_op_threads: 2", or "node.roles: [data, ingest]").
 # MEMBER_PACKS (start-member): a folder whose sub-folders are packs, copied over the template's in
 # that member's config/instruct-embed/packs, so that one member can hold other files under a pack id
-# (they stay for its restarts). Members have a heap of 512 MB unless OPENSEARCH_JAVA_OPTS says otherwise.
+# (they stay for its restarts). MEMBER_TEMPLATE (start-member): the name of a template that
+# add-template installed, to copy a new member from instead of DIR/template; a member keeps the
+# installation of its first start, and a restart that names another template fails. Members have a heap of 512 MB unless OPENSEARCH_JAVA_OPTS says otherwise.
 # Roles are the caller's: make only the first member cluster-manager-eligible, so that stopping any
 # other never costs the cluster its quorum (the first one is the cluster: stopping it stops the cluster
 # until it is back). Each member logs to DIR/NAME/opensearch/logs/<cluster name>.log (DIR/cluster.name).
@@ -277,7 +284,8 @@ members_of() {  # DIR: the member folders, one a line
   local member
   for member in "$1"/*/; do
     member=${member%/}
-    if [ "$(basename "$member")" != template ] && [ -d "$(home_of "$member")" ]; then echo "$member"; fi
+    case "$(basename "$member")" in template|template-*) continue ;; esac
+    if [ -d "$(home_of "$member")" ]; then echo "$member"; fi
   done
 }
 
@@ -301,6 +309,15 @@ prepare_cluster() {  # DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
   echo "prepared cluster $(cat "$dir/cluster.name") in $dir (members start from $dir/template)"
 }
 
+add_template() {  # DIR NAME DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
+  local dir=$1 name=$2
+  cluster_name_of "$dir" >/dev/null
+  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "a template's name is letters, digits, '.', '-' and '_': $name"
+  install_node "$dir/template-$name" "$3" "$4" "$5"
+  copy_user_packs "$(home_of "$dir/template-$name")" "${@:6}"
+  echo "added template $name to cluster $(cat "$dir/cluster.name") (members start from it with MEMBER_TEMPLATE=$name)"
+}
+
 # Every member's seed file (config/unicast_hosts.txt, re-read at each discovery round) from DIR/seed,
 # so that members already running find the first member again when it comes back on another port.
 write_seeds() {  # DIR
@@ -320,7 +337,11 @@ member_joined() {  # PORT NAME
 start_member() {  # DIR NAME
   local dir=$1 name=$2 member=$1/$2 cluster first home http transport log id
   cluster=$(cluster_name_of "$dir")
-  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] && [ "$name" != template ] || die "a member's name is letters, digits, '-' and '_' (and not 'template'): $name"
+  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] && [ "$name" != template ] && [[ $name != template-* ]] \
+    || die "a member's name is letters, digits, '-' and '_' (and not 'template' or 'template-*'): $name"
+  local template=${MEMBER_TEMPLATE:+template-$MEMBER_TEMPLATE}
+  template=${template:-template}
+  [ -d "$dir/$template" ] || die "no template ${MEMBER_TEMPLATE:-} in $dir (node.sh add-template)"
   home=$(home_of "$member")
   log="$home/logs/$cluster.log"
   first=$(cat "$dir/first" 2>/dev/null || true)
@@ -329,12 +350,15 @@ start_member() {  # DIR NAME
   fi
   if [ -d "$member" ]; then
     if pgrep -f "opensearch.path.home=$home" >/dev/null; then die "member $name is running already (node.sh stop-member first)"; fi
+    [ "$(cat "$member/template" 2>/dev/null || echo template)" = "$template" ] \
+      || die "member $name was installed from $(cat "$member/template"), not $template: a member keeps its installation"
   else
     # the installation is shared through hard links (half a gigabyte a member, which nodes only
     # read); config/, which start_node and MEMBER_PACKS write, is each member's own copy
-    cp -al "$dir/template" "$member"
+    cp -al "$dir/$template" "$member"
     rm -rf "$home/config"
-    cp -a "$(home_of "$dir/template")/config" "$home/config"
+    cp -a "$(home_of "$dir/$template")/config" "$home/config"
+    echo "$template" >"$member/template"
   fi
   if [ -n "${MEMBER_PACKS:-}" ]; then
     [ -d "$MEMBER_PACKS" ] || die "MEMBER_PACKS is no folder: $MEMBER_PACKS"
@@ -453,6 +477,10 @@ PROPS
     [ $# -ge 4 ] || die "usage: node.sh prepare-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]"
     prepare_cluster "$@"
     ;;
+  add-template)
+    [ $# -ge 5 ] || die "usage: node.sh add-template DIR NAME DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]"
+    add_template "$@"
+    ;;
   start-member) [ $# -eq 2 ] || die "usage: node.sh start-member DIR NAME"; start_member "$@" ;;
   stop-member) [ $# -eq 2 ] || die "usage: node.sh stop-member DIR NAME"; stop_member "$@" ;;
   stop)
@@ -482,5 +510,5 @@ tests.secured.admin_password=$SECURED_ADMIN_PASSWORD
 tests.secured.ca=$home/config/root-ca.pem
 PROPS
     ;;
-  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|prepare-cluster|start-member|stop-member|stop ..." ;;
+  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|prepare-cluster|add-template|start-member|stop-member|stop ..." ;;
 esac

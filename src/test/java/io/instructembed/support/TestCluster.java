@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * A cluster of real nodes that a test starts, stops and restarts one by one, each with settings
  * of its own (roles, packs), through scripts/node.sh: prepare-cluster, start-member, stop-member
  * and stop (see the script for what each does). Maven names the files it needs as system
- * properties (pom.xml, the serving-cluster execution). The output of every command goes to a file
+ * properties (pom.xml, the serving-cluster and mixed-version executions); members start from the
+ * template node, or from another one that {@link #addTemplate} installed. The output of every command goes to a file
  * under the cluster folder; a command that fails or runs past its time throws with the command
  * and the end of that output.
  */
@@ -66,7 +67,7 @@ public final class TestCluster {
     private static Path path(String property) {
         String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
-            throw new IllegalStateException("no system property [" + property + "]: run this test through the serving-cluster execution of pom.xml");
+            throw new IllegalStateException("no system property [" + property + "]: run this test through its execution of pom.xml (serving-cluster, mixed-version)");
         }
         return Path.of(value);
     }
@@ -89,16 +90,48 @@ public final class TestCluster {
     }
 
     /**
+     * Installs a second node that members can start from, {@code template} (with the same user
+     * packs as the first): another OpenSearch version with its own k-NN and plugin zips, for a
+     * cluster of mixed versions. Call it after {@link #prepare}.
+     */
+    public void addTemplate(String template, Path templateDist, Path templateKnn, Path templatePlugin) throws IOException, InterruptedException {
+        run(
+            PREPARE_TIMEOUT,
+            Map.of(),
+            nextOutput("add-template-" + template),
+            "add-template",
+            dir.toString(),
+            template,
+            templateDist.toString(),
+            templateKnn.toString(),
+            templatePlugin.toString(),
+            packs.toString()
+        );
+    }
+
+    /**
      * Starts member {@code name} with {@code nodeSettings} (opensearch.yml lines, such as
      * {@code node.roles: [data, ingest]}) and returns its HTTP address once it has joined; a
      * member started before comes back as the same node, with its data.
      */
     public HttpHost start(String name, String nodeSettings) throws IOException, InterruptedException {
-        return start(name, nodeSettings, null);
+        return startMember(name, nodeSettings, null, null);
     }
 
     /** As {@link #start(String, String)}, with the packs in {@code memberPacks} (a folder of pack folders) over the template's. */
     public HttpHost start(String name, String nodeSettings, Path memberPacks) throws IOException, InterruptedException {
+        return startMember(name, nodeSettings, memberPacks, null);
+    }
+
+    /**
+     * As {@link #start(String, String)}, a new member installed from {@code template} (see
+     * {@link #addTemplate}); a restart must name the template the member first started from.
+     */
+    public HttpHost start(String name, String nodeSettings, String template) throws IOException, InterruptedException {
+        return startMember(name, nodeSettings, null, template);
+    }
+
+    private HttpHost startMember(String name, String nodeSettings, Path memberPacks, String template) throws IOException, InterruptedException {
         if (running.containsKey(name)) {
             throw new IllegalStateException("member [" + name + "] is running already");
         }
@@ -106,6 +139,9 @@ public final class TestCluster {
         env.put("NODE_SETTINGS", nodeSettings);
         if (memberPacks != null) {
             env.put("MEMBER_PACKS", memberPacks.toAbsolutePath().toString());
+        }
+        if (template != null) {
+            env.put("MEMBER_TEMPLATE", template);
         }
         run(START_TIMEOUT, env, nextOutput("start-member-" + name), "start-member", dir.toString(), name);
         int port = Integer.parseInt(Files.readString(dir.resolve(name).resolve("http.port")).trim());
