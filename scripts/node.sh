@@ -15,18 +15,26 @@
 #                                                      free loopback ports (HTTP 9700-9799, transport
 #                                                      9600-9699), node-2 seeded with node-1's actual
 #                                                      transport port; writes DIR/cluster.properties
-#   node.sh start-secured DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP
-#                                                      install + the security plugin with its demo
-#                                                      configuration (TLS on HTTP and transport, internal
-#                                                      users; admin password SECURED_ADMIN_PASSWORD), start
-#                                                      on free ports; writes DIR/cluster.properties with
-#                                                      the demo root CA and the admin password
+#   node.sh start-secured-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP
+#                                                      a prepared cluster (below) with the security plugin
+#                                                      and its demo configuration (TLS on HTTP and
+#                                                      transport, internal users; admin password
+#                                                      SECURED_ADMIN_PASSWORD) on every member: starts
+#                                                      node-1 (cluster_manager, data, ingest) and node-2
+#                                                      (data, ingest, embedding: the one serving node);
+#                                                      writes DIR/cluster.properties with both HTTP
+#                                                      addresses, each member's address by name, the demo
+#                                                      root CA and the admin password
 #   node.sh prepare-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
 #                                                      a cluster whose members tests start, stop and
 #                                                      restart one by one: installs once into
 #                                                      DIR/template (with the user packs, as start-test)
 #                                                      and names the cluster after DIR; an old DIR is
-#                                                      stopped and removed first
+#                                                      stopped and removed first. With SECURITY_ZIP set,
+#                                                      the template gets the security plugin and its demo
+#                                                      configuration too (one set of demo certificates,
+#                                                      so members trust each other on the transport), and
+#                                                      start-member talks HTTPS to its members
 #   node.sh add-template DIR NAME DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
 #                                                      a second installation in a prepared cluster, in
 #                                                      DIR/template-NAME (another OpenSearch version, say,
@@ -123,12 +131,15 @@ install_node() {
   echo "installed OpenSearch with k-NN and instruct-embed into $home"
 }
 
-# Whether the node answers on PORT. NODE_SCHEME (http or https) and NODE_CURL_ARGS (e.g. the CA and
-# credentials of a secured node) say how to ask.
-probe() {
+# GET PATH of the node on PORT, printing the answer. NODE_SCHEME (http or https) and NODE_CURL_ARGS
+# (e.g. the CA and credentials of a secured node) say how to ask.
+node_get() {  # PORT PATH
   # shellcheck disable=SC2086  # NODE_CURL_ARGS holds several arguments without spaces
-  curl -fsS ${NODE_CURL_ARGS:-} "${NODE_SCHEME:-http}://127.0.0.1:$1/" >/dev/null 2>&1
+  curl -fsS -m 5 ${NODE_CURL_ARGS:-} "${NODE_SCHEME:-http}://127.0.0.1:$1$2" 2>/dev/null
 }
+
+# Whether the node answers on PORT.
+probe() { node_get "$1" / >/dev/null; }
 
 # The security plugin 3.4.0.0 extends the `rule-framework` module, which full distributions ship but
 # the integ-test-zip distribution (the one on Maven Central) lacks, and which is not published on
@@ -304,6 +315,14 @@ prepare_cluster() {  # DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP [USER_PACKS...]
   if [ -d "$dir" ]; then stop_members "$dir"; fi
   rm -rf "$dir"
   install_node "$dir/template" "$2" "$3" "$4"
+  if [ -n "${SECURITY_ZIP:-}" ]; then
+    [ -f "$SECURITY_ZIP" ] || die "missing $SECURITY_ZIP"
+    # the demo installer insists on a strong password (OpenSearch 2.12+); this one guards test nodes on loopback
+    local SECURED_ADMIN_PASSWORD=${SECURED_ADMIN_PASSWORD:-Vq7tLm2-Instruct-Embed}
+    install_security "$dir/template" "$SECURITY_ZIP"
+    # start_member reads it to ask its secured members whether they are up (a test cluster on loopback)
+    printf '%s\n' "$SECURED_ADMIN_PASSWORD" >"$dir/admin.password"
+  fi
   copy_user_packs "$(home_of "$dir/template")" "${@:5}"
   echo "instruct-embed-serving-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)" >"$dir/cluster.name"
   echo "prepared cluster $(cat "$dir/cluster.name") in $dir (members start from $dir/template)"
@@ -331,7 +350,7 @@ write_seeds() {  # DIR
 # Whether the member on HTTP port PORT is in the cluster: _cat/nodes asks the cluster manager, so it
 # fails while the member has none and lists the member once the manager has let it join.
 member_joined() {  # PORT NAME
-  curl -fsS -m 5 "http://127.0.0.1:$1/_cat/nodes?h=name&cluster_manager_timeout=2s" 2>/dev/null | awk '{ print $1 }' | grep -qxF "$2"
+  node_get "$1" "/_cat/nodes?h=name&cluster_manager_timeout=2s" | awk '{ print $1 }' | grep -qxF "$2"
 }
 
 start_member() {  # DIR NAME
@@ -381,7 +400,16 @@ start_member() {  # DIR NAME
   local discovery="discovery.seed_hosts: []
 discovery.seed_providers: file
 cluster.initial_cluster_manager_nodes: [\"$first\"]"
-  CLUSTER_NAME=$cluster NODE_NAME=$name DISCOVERY=$discovery \
+  # a secured cluster (prepare-cluster with SECURITY_ZIP): each member gets the demo's settings
+  # (start_node writes opensearch.yml anew), and every question to it goes over HTTPS as admin
+  local settings=${NODE_SETTINGS:-} NODE_SCHEME=http NODE_CURL_ARGS=""
+  if [ -f "$dir/admin.password" ]; then
+    settings="$settings
+$(cat "$dir/template/security-settings.yml")"
+    NODE_SCHEME=https
+    NODE_CURL_ARGS="--cacert $(home_of "$dir/template")/config/root-ca.pem -u admin:$(cat "$dir/admin.password")"
+  fi
+  CLUSTER_NAME=$cluster NODE_NAME=$name DISCOVERY=$discovery NODE_SETTINGS=$settings \
     OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:--Xms512m -Xmx512m}" \
     start_node "$member" "$http_ports" "$transport_ports"
   # start_node writes http.port once the node answers; here it means "has joined", so it comes later
@@ -403,8 +431,8 @@ cluster.initial_cluster_manager_nodes: [\"$first\"]"
     sleep 1
   done
   echo "$http" >"$member/http.port"
-  id=$(curl -fsS -m 5 "http://127.0.0.1:$http/_cat/nodes?h=name,id&full_id=true" 2>/dev/null | awk -v name="$name" '$1 == name { print $2 }' || true)
-  echo "member $name of $cluster up at http://127.0.0.1:$http (transport 127.0.0.1:$transport, node id ${id:-?}); log: $log"
+  id=$(node_get "$http" "/_cat/nodes?h=name,id&full_id=true" | awk -v name="$name" '$1 == name { print $2 }' || true)
+  echo "member $name of $cluster up at $NODE_SCHEME://127.0.0.1:$http (transport 127.0.0.1:$transport, node id ${id:-?}); log: $log"
 }
 
 stop_member() {  # DIR NAME
@@ -494,21 +522,25 @@ PROPS
       stop_node "$1"
     fi
     ;;
-  start-secured)
-    [ $# -eq 5 ] || die "usage: node.sh start-secured DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP"
-    [ -f "$5" ] || die "missing $5"
-    # the demo installer insists on a strong password (OpenSearch 2.12+); this one guards a test node on loopback
-    SECURED_ADMIN_PASSWORD=${SECURED_ADMIN_PASSWORD:-Vq7tLm2-Instruct-Embed}
-    install_node "$1" "$2" "$3" "$4"
-    install_security "$1" "$5"
-    home=$(home_of "$1")
-    NODE_SETTINGS="$(cat "$1/security-settings.yml")" NODE_SCHEME=https \
-      NODE_CURL_ARGS="--cacert $home/config/root-ca.pem -u admin:$SECURED_ADMIN_PASSWORD" \
-      start_node "$1" 9400-9499 9500-9599
-    cat >>"$1/cluster.properties" <<PROPS
-tests.secured.admin_password=$SECURED_ADMIN_PASSWORD
-tests.secured.ca=$home/config/root-ca.pem
+  start-secured-cluster)
+    [ $# -eq 5 ] || die "usage: node.sh start-secured-cluster DIR DIST_ZIP KNN_ZIP PLUGIN_ZIP SECURITY_ZIP"
+    SECURITY_ZIP=$5 prepare_cluster "$1" "$2" "$3" "$4"
+    # node-1 does not serve: a node with the role is in the cluster, so every embedding call made
+    # through node-1 goes to node-2 over (TLS) transport; node-1 is the only cluster manager
+    NODE_SETTINGS="node.roles: [cluster_manager, data, ingest]" start_member "$1" node-1
+    NODE_SETTINGS="node.roles: [data, ingest, embedding]" start_member "$1" node-2
+    read -r http1 transport1 <"$1/node-1/ports"
+    read -r http2 transport2 <"$1/node-2/ports"
+    cat >"$1/cluster.properties" <<PROPS
+tests.rest.cluster=127.0.0.1:$http1,127.0.0.1:$http2
+tests.cluster=127.0.0.1:$transport1,127.0.0.1:$transport2
+tests.clustername=$(cluster_name_of "$1")
+tests.secured.node-1=127.0.0.1:$http1
+tests.secured.node-2=127.0.0.1:$http2
+tests.secured.admin_password=$(cat "$1/admin.password")
+tests.secured.ca=$(home_of "$1/template")/config/root-ca.pem
 PROPS
+    echo "secured two-node cluster $(cluster_name_of "$1") up: https://127.0.0.1:$http1 (node-1) and https://127.0.0.1:$http2 (node-2, serving)"
     ;;
-  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured|prepare-cluster|add-template|start-member|stop-member|stop ..." ;;
+  *) die "usage: node.sh install|start|start-test|start-cluster|start-secured-cluster|prepare-cluster|add-template|start-member|stop-member|stop ..." ;;
 esac

@@ -3,8 +3,9 @@
 # full suite covers). For each version: builds the zip for it in a build folder of its own
 # (target/os-<version>), installs it next to that version's k-NN in a real node, and runs the YAML
 # REST suite and SmokeIT against it (unit tests and the other ITs run on the default version only).
-# On 3.4.0, the one 3.x version whose security plugin is on Maven Central, it also starts a node with
-# the security plugin (TLS, demo users) and runs SecuredClusterIT. On 3.6.0, when the default build
+# On 3.4.0, the one 3.x version whose security plugin is on Maven Central, it also starts a two-node
+# cluster with the security plugin (TLS on HTTP and transport, demo users; node-1 without the
+# embedding role, node-2 serving for it) and runs SecuredClusterIT. On 3.6.0, when the default build
 # (3.5.0, in target/) has left its zips (scripts/test.sh builds it first), it also runs
 # MixedVersionClusterIT: 3.5.0 and 3.6.0 nodes in one cluster, serving each other's embedding calls.
 #
@@ -47,7 +48,7 @@ for version in "${versions[@]}"; do
     fi
   fi
   t=$SECONDS
-  echo "==> OpenSearch $version: build, install next to k-NN $version.0, YAML suite + SmokeIT$([ "$secured" = false ] && echo ' + SecuredClusterIT')$mixed_banner"
+  echo "==> OpenSearch $version: build, install next to k-NN $version.0, YAML suite + SmokeIT$([ "$secured" = false ] && echo ' + SecuredClusterIT (two secured nodes)')$mixed_banner"
   # every version runs even when one fails, so that one report names all that fail
   # shellcheck disable=SC2086  # INSTRUCT_EMBED_MVN_ARGS holds several arguments
   if mvn -B verify ${INSTRUCT_EMBED_MVN_ARGS:-} \

@@ -1,10 +1,13 @@
 package io.instructembed.security;
 
+import io.instructembed.support.GoldenVectors;
+import io.instructembed.support.NodeCalls;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.message.BasicHeader;
+import org.junit.AfterClass;
 import org.junit.Before;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
@@ -19,12 +22,14 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -33,9 +38,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The plugin on a node with the security plugin and its demo configuration (TLS, internal users),
- * started by {@code scripts/node.sh start-secured}: the roles of docs/security.md, created exactly
- * as written there, give each kind of user what the page says, and no more.
+ * The plugin on a two-node cluster with the security plugin and its demo configuration (TLS on
+ * HTTP and transport, internal users), started by {@code scripts/node.sh start-secured-cluster}:
+ * node-1 has no {@code embedding} role and node-2 has it, so node-2 runs every model and node-1
+ * sends its embedding work there. The roles of docs/security.md, created exactly as written there,
+ * give each kind of user what the page says, and no more, through either node: the tests' clients
+ * take turns between the two, and one test goes through node-1 alone.
  */
 public class SecuredClusterIT extends OpenSearchRestTestCase {
 
@@ -44,11 +52,18 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
     private static final String SECRET = "secret-articles-elsewhere";
     /** An index whose pipeline has skip_existing. */
     private static final String SKIP = "articles-reused";
+    /** An index with an instruct_text field, embedded on write without a user pipeline. */
+    private static final String FIELD = "articles-field";
+    /** The member without the embedding role (see node.sh start-secured-cluster). */
+    private static final String NOT_SERVING = "node-1";
+    private static final String SERVING = "node-2";
     private static final String API = "/_plugins/_instruct_embed";
     private static final String PASSWORD = "Kx9-Wq4z-Instruct-Users";
     private static final Pattern ROLE = Pattern.compile("/_plugins/_security/api/roles/([a-z_]+)'[^\\n]*? -d '(.*?)'", Pattern.DOTALL);
 
     private static boolean ready;
+    /** The users' clients, by user (and {@code @node} for those of one member), for the whole class. */
+    private static final Map<String, RestClient> USER_CLIENTS = new HashMap<>();
 
     @Override
     protected String getProtocol() {
@@ -57,7 +72,20 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
 
     @Override
     protected Settings restClientSettings() {
-        return settingsFor("admin", System.getProperty("tests.secured.admin_password"));
+        return settingsFor("admin", clusterProperty("tests.secured.admin_password"));
+    }
+
+    /**
+     * One of the properties that {@code node.sh start-secured-cluster} writes, which only the
+     * secured execution of pom.xml (-DskipSecuredITs=false) hands to this test; -Dit.test names
+     * the tests of the single plain node.
+     */
+    private static String clusterProperty(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("no system property [" + name + "]: run SecuredClusterIT through the secured execution of pom.xml (-DskipSecuredITs=false)");
+        }
+        return value;
     }
 
     private static Settings settingsFor(String user, String password) {
@@ -86,7 +114,7 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
     }
 
     private static SSLContext demoCaContext() throws IOException {
-        try (InputStream pem = Files.newInputStream(Path.of(System.getProperty("tests.secured.ca")))) {
+        try (InputStream pem = Files.newInputStream(Path.of(clusterProperty("tests.secured.ca")))) {
             KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
             trusted.load(null, null);
             trusted.setCertificateEntry("demo-root-ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
@@ -100,8 +128,57 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
         }
     }
 
+    /** A client of {@code user} that takes turns between the two members. */
     private RestClient clientFor(String user) throws IOException {
-        return buildClient(settingsFor(user, PASSWORD), getClusterHosts().toArray(new HttpHost[0]));
+        return cachedClient(user, user, getClusterHosts().toArray(new HttpHost[0]));
+    }
+
+    /** A client of {@code user} that sends everything to the member {@code node} only. */
+    private RestClient clientThrough(String node, String user) throws IOException {
+        String address = clusterProperty("tests.secured." + node);
+        int colon = address.lastIndexOf(':');
+        HttpHost host = new HttpHost(getProtocol(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+        return cachedClient(user + "@" + node, user, new HttpHost[] { host });
+    }
+
+    private RestClient cachedClient(String key, String user, HttpHost[] hosts) throws IOException {
+        RestClient client = USER_CLIENTS.get(key);
+        if (client == null) {
+            client = buildClient(settingsFor(user, PASSWORD), hosts);
+            USER_CLIENTS.put(key, client);
+        }
+        return client;
+    }
+
+    /**
+     * Closes the users' clients and the framework's two (admin) clients, all at once: closing a
+     * client waits for the graceful end of its TLS connections, about 5 s a client with these
+     * nodes, so a client closed per test cost 5 s a test, and closing one after the other 5 s a
+     * client. The framework's own close after this one finds its clients closed already.
+     */
+    @AfterClass
+    public static void closeClientsTogether() throws InterruptedException {
+        List<RestClient> clients = new ArrayList<>(USER_CLIENTS.values());
+        if (client() != null) {
+            clients.add(client());
+        }
+        if (adminClient() != null) {
+            clients.add(adminClient());
+        }
+        List<Thread> closing = new ArrayList<>();
+        for (RestClient open : clients) {
+            closing.add(Thread.ofPlatform().start(() -> {
+                try {
+                    open.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
+        for (Thread thread : closing) {
+            thread.join();
+        }
+        USER_CLIENTS.clear();
     }
 
     /** The role bodies of docs/security.md, by role name. */
@@ -155,22 +232,25 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
                     + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},\"text_vector\":{\"type\":\"knn_vector\",\"dimension\":384,"
                     + "\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\"}}}}}");
         }
+        deleteIfPresent(FIELD);
+        put("/" + FIELD,
+            "{\"settings\":{\"index.knn\":true,\"number_of_shards\":1,\"number_of_replicas\":0},"
+                + "\"mappings\":{\"properties\":{\"body\":{\"type\":\"instruct_text\",\"model_id\":\"" + MODEL + "\"}}}}");
         Map<String, Object> secret = bulk(client(), SECRET, "s1", "the launch codes are kept in the blue folder");
         assertEquals(false, secret.get("errors"));
         ready = true;
     }
 
     public void testModelAdminLoadsAndUnloadsModelsAndReadsStats() throws Exception {
-        try (RestClient admin = clientFor("ie_admin")) {
-            String model = "bge-small-en-v1.5-int8";
-            assertEquals(200, status(admin, "POST", API + "/models/" + model + "/_load", null));
-            assertBusy(() -> assertTrue(body(admin, "GET", API + "/models/" + model).contains("\"state\":\"loaded\"")));
-            assertEquals(200, status(admin, "POST", API + "/models/" + model + "/_unload", null));
-            assertBusy(() -> assertFalse(body(admin, "GET", API + "/models/" + model).contains("\"state\":\"loaded\"")));
-            assertTrue(body(admin, "GET", API + "/stats").contains("\"nodes\""));
-            // managing models is not embedding: that is a permission of its own
-            assertEquals(403, status(admin, "POST", API + "/_embed", embedBody()));
-        }
+        RestClient admin = clientFor("ie_admin");
+        String model = "bge-small-en-v1.5-int8";
+        assertEquals(200, status(admin, "POST", API + "/models/" + model + "/_load", null));
+        assertBusy(() -> assertTrue(body(admin, "GET", API + "/models/" + model).contains("\"state\":\"loaded\"")));
+        assertEquals(200, status(admin, "POST", API + "/models/" + model + "/_unload", null));
+        assertBusy(() -> assertFalse(body(admin, "GET", API + "/models/" + model).contains("\"state\":\"loaded\"")));
+        assertTrue(body(admin, "GET", API + "/stats").contains("\"nodes\""));
+        // managing models is not embedding: that is a permission of its own
+        assertEquals(403, status(admin, "POST", API + "/_embed", embedBody()));
     }
 
     @SuppressWarnings("unchecked")
@@ -178,63 +258,141 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
         Map<String, Object> indexed = bulk(client(), INDEX, "a1", "neurons pass signals across synapses with neurotransmitters");
         assertEquals(false, indexed.get("errors"));
         bulk(client(), INDEX, "a2", "plants turn light, water and carbon dioxide into sugar");
-        try (RestClient searcher = clientFor("ie_searcher")) {
-            Request search = new Request("POST", "/" + INDEX + "/_search");
-            search.setJsonEntity(knnSearch("how do nerve cells talk to each other?"));
-            Map<String, Object> hits = (Map<String, Object>) entityAsMap(searcher.performRequest(search)).get("hits");
-            List<Map<String, Object>> found = (List<Map<String, Object>>) hits.get("hits");
-            assertEquals("a1", found.get(0).get("_id"));
+        RestClient searcher = clientFor("ie_searcher");
+        Request search = new Request("POST", "/" + INDEX + "/_search");
+        search.setJsonEntity(knnSearch("how do nerve cells talk to each other?"));
+        Map<String, Object> hits = (Map<String, Object>) entityAsMap(searcher.performRequest(search)).get("hits");
+        List<Map<String, Object>> found = (List<Map<String, Object>>) hits.get("hits");
+        assertEquals("a1", found.get(0).get("_id"));
 
-            assertEquals(403, status(searcher, "POST", API + "/models/" + MODEL + "/_load", null));
-            assertEquals(403, status(searcher, "POST", API + "/models/" + MODEL + "/_unload", null));
-            assertEquals(403, status(searcher, "POST", API + "/_embed", embedBody()));
-            assertEquals(403, status(searcher, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
-            assertEquals(403, status(searcher, "GET", API + "/v1/models", null));
-            assertEquals(403, status(searcher, "GET", API + "/stats", null));
-            // the query does not open an index the user may not read, nor a write
-            assertEquals(403, status(searcher, "POST", "/" + SECRET + "/_search", knnSearch("launch codes")));
-            assertEquals(403, status(searcher, "POST", "/" + INDEX + "/_doc", "{\"text\":\"a searcher may not write\"}"));
-        }
+        assertEquals(403, status(searcher, "POST", API + "/models/" + MODEL + "/_load", null));
+        assertEquals(403, status(searcher, "POST", API + "/models/" + MODEL + "/_unload", null));
+        assertEquals(403, status(searcher, "POST", API + "/_embed", embedBody()));
+        assertEquals(403, status(searcher, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
+        assertEquals(403, status(searcher, "GET", API + "/v1/models", null));
+        assertEquals(403, status(searcher, "GET", API + "/stats", null));
+        // the query does not open an index the user may not read, nor a write
+        assertEquals(403, status(searcher, "POST", "/" + SECRET + "/_search", knnSearch("launch codes")));
+        assertEquals(403, status(searcher, "POST", "/" + INDEX + "/_doc", "{\"text\":\"a searcher may not write\"}"));
         // the model stayed loaded: the refused unload did nothing
         assertTrue(body(client(), "GET", API + "/models/" + MODEL).contains("\"state\":\"loaded\""));
     }
 
     @SuppressWarnings("unchecked")
     public void testEmbedPermissionOpensEmbeddingOnly() throws Exception {
-        try (RestClient embedder = clientFor("ie_searcher_embedder")) {
-            Map<String, Object> embedded = entityAsMap(perform(embedder, "POST", API + "/_embed", embedBody()));
-            assertEquals(384, ((List<Object>) ((List<Map<String, Object>>) embedded.get("embeddings")).get(0).get("vector")).size());
-            assertEquals(200, status(embedder, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
-            assertEquals(200, status(embedder, "GET", API + "/models", null));
-            // OpenAI clients list the models first: the same action as GET models
-            assertEquals(200, status(embedder, "GET", API + "/v1/models", null));
-            assertEquals(200, status(embedder, "GET", API + "/v1/models/" + MODEL, null));
-            assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_load", null));
-            assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_unload", null));
-        }
+        RestClient embedder = clientFor("ie_searcher_embedder");
+        Map<String, Object> embedded = entityAsMap(perform(embedder, "POST", API + "/_embed", embedBody()));
+        assertEquals(384, ((List<Object>) ((List<Map<String, Object>>) embedded.get("embeddings")).get(0).get("vector")).size());
+        assertEquals(200, status(embedder, "POST", API + "/v1/embeddings", "{\"model\":\"" + MODEL + "\",\"input\":\"hello\"}"));
+        assertEquals(200, status(embedder, "GET", API + "/models", null));
+        // OpenAI clients list the models first: the same action as GET models
+        assertEquals(200, status(embedder, "GET", API + "/v1/models", null));
+        assertEquals(200, status(embedder, "GET", API + "/v1/models/" + MODEL, null));
+        assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_load", null));
+        assertEquals(403, status(embedder, "POST", API + "/models/" + MODEL + "/_unload", null));
     }
 
     @SuppressWarnings("unchecked")
     public void testWriterIndexesThroughThePipelineWithoutPluginPermissions() throws Exception {
-        try (RestClient writer = clientFor("ie_writer")) {
-            Map<String, Object> indexed = bulk(writer, INDEX, "w1", "the writer's document is embedded by the index pipeline");
-            assertEquals(indexed.toString(), false, indexed.get("errors"));
-            Map<String, Object> doc = entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_doc/w1")));
-            assertEquals(384, ((List<Object>) ((Map<String, Object>) doc.get("_source")).get("text_vector")).size());
+        RestClient writer = clientFor("ie_writer");
+        Map<String, Object> indexed = bulk(writer, INDEX, "w1", "the writer's document is embedded by the index pipeline");
+        assertEquals(indexed.toString(), false, indexed.get("errors"));
+        Map<String, Object> doc = entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_doc/w1")));
+        assertEquals(384, ((List<Object>) ((Map<String, Object>) doc.get("_source")).get("text_vector")).size());
 
-            assertEquals(403, status(writer, "POST", API + "/_embed", embedBody()));
-            assertEquals(403, status(writer, "POST", API + "/models/" + MODEL + "/_load", null));
-            // the pipeline writes only where the writer may write
-            Map<String, Object> elsewhere = bulk(writer, SECRET, "w2", "not here");
-            if (elsewhere.containsKey("items")) {
-                assertEquals(true, elsewhere.get("errors"));
-                Map<String, Object> item = (Map<String, Object>) ((Map<String, Object>) ((List<Object>) elsewhere.get("items")).get(0)).get("index");
-                assertEquals(elsewhere.toString(), 403, item.get("status"));
-            } else {
-                assertEquals(elsewhere.toString(), 403, elsewhere.get("status"));
-            }
+        assertEquals(403, status(writer, "POST", API + "/_embed", embedBody()));
+        assertEquals(403, status(writer, "POST", API + "/models/" + MODEL + "/_load", null));
+        // the pipeline writes only where the writer may write
+        Map<String, Object> elsewhere = bulk(writer, SECRET, "w2", "not here");
+        if (elsewhere.containsKey("items")) {
+            assertEquals(true, elsewhere.get("errors"));
+            Map<String, Object> item = (Map<String, Object>) ((Map<String, Object>) ((List<Object>) elsewhere.get("items")).get(0)).get("index");
+            assertEquals(elsewhere.toString(), 403, item.get("status"));
+        } else {
+            assertEquals(elsewhere.toString(), 403, elsewhere.get("status"));
         }
         assertEquals(1, ((Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + SECRET + "/_count")))).get("count"));
+    }
+
+    /**
+     * The documented writer and searcher through node-1, which does not serve the model: the
+     * bulk's documents (a pipeline target and an instruct_text field) and the queries' texts are
+     * embedded on node-2, sent over the cluster's TLS transport by the serving actions, with the
+     * users' documented roles and nothing more (no 403 for the node-to-node call). node-1 never
+     * loads the model.
+     */
+    @SuppressWarnings("unchecked")
+    public void testWriterAndSearcherThroughANodeThatDoesNotServe() throws Exception {
+        Map<String, Map<String, Object>> before = byName("serving");
+        assertEquals(false, before.get(NOT_SERVING).get("role"));
+        assertEquals(List.of(), before.get(NOT_SERVING).get("serves"));
+        assertTrue(before.get(SERVING).toString(), ((List<String>) before.get(SERVING).get("serves")).contains(MODEL));
+
+        String text = "glaciers carve deep valleys as they slide slowly downhill";
+        RestClient writer = clientThrough(NOT_SERVING, "ie_writer");
+        Request bulk = new Request("POST", "/_bulk");
+        bulk.addParameter("refresh", "true");
+        bulk.setJsonEntity(
+            "{\"index\":{\"_index\":\"" + INDEX + "\",\"_id\":\"g1\"}}\n{\"text\":\"" + text + "\"}\n"
+                + "{\"index\":{\"_index\":\"" + FIELD + "\",\"_id\":\"g1\"}}\n{\"body\":\"" + text + "\"}\n"
+        );
+        Map<String, Object> written = entityAsMap(writer.performRequest(bulk));
+        assertEquals(written.toString(), false, written.get("errors"));
+
+        RestClient searcher = clientThrough(NOT_SERVING, "ie_searcher");
+        assertEquals("g1", firstHit(searcher, INDEX, knnSearch("how does moving ice shape mountain valleys?")));
+        String onField = "{\"size\":1,\"_source\":false,\"query\":{\"instruct_knn\":{\"body\":{\"query_text\":"
+            + "\"what slowly grinds out a valley between mountains?\",\"k\":1}}}}";
+        assertEquals("g1", firstHit(searcher, FIELD, onField));
+        Map<String, Map<String, Object>> after = byName("serving");
+
+        // node-2 ran the bulk's two embedding calls (pipeline, field) and the two queries' for node-1, and nothing failed
+        long served = counter(after, SERVING, "served_for_other_nodes", "calls") - counter(before, SERVING, "served_for_other_nodes", "calls");
+        long sent = counter(after, NOT_SERVING, "sent_to_other_nodes", "calls") - counter(before, NOT_SERVING, "sent_to_other_nodes", "calls");
+        assertTrue("node-2 served " + served + " calls for node-1", served >= 4);
+        assertEquals("what node-1 sent is what node-2 served", sent, served);
+        assertEquals(counter(before, NOT_SERVING, "sent_to_other_nodes", "failed"), counter(after, NOT_SERVING, "sent_to_other_nodes", "failed"));
+        Map<String, Object> model = (Map<String, Object>) byName("stats").get(NOT_SERVING).get("models");
+        Map<String, Object> notServing = (Map<String, Object>) model.get(MODEL);
+        assertEquals(notServing.toString(), "not_loaded", notServing.get("state"));
+        assertEquals(notServing.toString(), 0, ((Number) notServing.get("texts")).intValue());
+
+        // the stored vectors are the model's vectors of the text (as admin, who may embed)
+        float[] expected = NodeCalls.embed(client(), MODEL, text, "document");
+        Map<String, Object> piped = (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_doc/g1"))).get("_source");
+        assertTrue(GoldenVectors.cosine(NodeCalls.floats(piped.get("text_vector")), expected) >= 0.9999);
+        Map<String, Object> field = (Map<String, Object>) entityAsMap(
+            client().performRequest(new Request("GET", "/" + FIELD + "/_doc/g1?_source_includes=body_instruct"))
+        ).get("_source");
+        List<Map<String, Object>> chunks = (List<Map<String, Object>>) ((Map<String, Object>) field.get("body_instruct")).get("chunks");
+        assertEquals(1, chunks.size());
+        float[] chunkExpected = NodeCalls.embed(client(), MODEL, (String) chunks.get(0).get("text"), "document");
+        assertTrue(GoldenVectors.cosine(NodeCalls.floats(chunks.get(0).get("vector")), chunkExpected) >= 0.9999);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String firstHit(RestClient client, String index, String query) throws IOException {
+        Map<String, Object> hits = (Map<String, Object>) entityAsMap(perform(client, "POST", "/" + index + "/_search", query)).get("hits");
+        List<Map<String, Object>> found = (List<Map<String, Object>>) hits.get("hits");
+        assertFalse(hits.toString(), found.isEmpty());
+        return (String) found.get(0).get("_id");
+    }
+
+    /** The nodes of GET {@code /_plugins/_instruct_embed/<what>} (as admin), by node name. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Map<String, Object>> byName(String what) throws IOException {
+        Map<String, Object> nodes = (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", API + "/" + what))).get("nodes");
+        Map<String, Map<String, Object>> named = new HashMap<>();
+        for (Object node : nodes.values()) {
+            named.put((String) ((Map<String, Object>) node).get("name"), (Map<String, Object>) node);
+        }
+        assertEquals(named.keySet().toString(), 2, named.size());
+        return named;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long counter(Map<String, Map<String, Object>> serving, String node, String group, String name) {
+        return ((Number) ((Map<String, Object>) serving.get(node).get(group)).get(name)).longValue();
     }
 
     /**
@@ -246,17 +404,13 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
         String text = "a pump that moves water uphill";
         assertEquals(false, bulk(client(), SKIP, "k1", text).get("errors"));
         long[] before = skipStats();
-        try (RestClient writer = clientFor("ie_writer")) {
-            Map<String, Object> again = bulk(writer, SKIP, "k1", text);
-            assertEquals(again.toString(), false, again.get("errors"));
-        }
+        Map<String, Object> again = bulk(clientFor("ie_writer"), SKIP, "k1", text);
+        assertEquals(again.toString(), false, again.get("errors"));
         long[] afterWriteOnly = skipStats();
         assertEquals("nothing reused for a writer who may not read", before[0], afterWriteOnly[0]);
         assertEquals(before[1] + 1, afterWriteOnly[1]);
-        try (RestClient writer = clientFor("ie_writer_reuse")) {
-            Map<String, Object> again = bulk(writer, SKIP, "k1", text);
-            assertEquals(again.toString(), false, again.get("errors"));
-        }
+        Map<String, Object> reused = bulk(clientFor("ie_writer_reuse"), SKIP, "k1", text);
+        assertEquals(reused.toString(), false, reused.get("errors"));
         long[] afterReader = skipStats();
         assertEquals("the stored vector reused for a writer who may read", afterWriteOnly[0] + 1, afterReader[0]);
         assertEquals(afterWriteOnly[1], afterReader[1]);
