@@ -3,14 +3,12 @@ package io.instructembed.cluster;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.Json;
 import io.instructembed.support.NodeCalls;
+import io.instructembed.support.ClusterRestTestCase;
 import io.instructembed.support.TestCluster;
-import org.apache.hc.core5.http.HttpHost;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.client.RestClient;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 import java.io.IOException;
@@ -42,15 +40,12 @@ import java.util.stream.Stream;
  * 429 or 503 while it goes, and it serves again once back. (4) With require_role true and no
  * serving node, calls fail at once with a 503 and nothing is indexed without vectors.
  */
-public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
+public class EmbeddingRoleServingClusterIT extends ClusterRestTestCase {
     private static final String BGE = "bge-small-en-v1.5";
     private static final String INT8 = "bge-small-en-v1.5-int8";
     private static final String WITHOUT_ROLE_MANAGER = "node.roles: [cluster_manager, data, ingest]";
     private static final String WITHOUT_ROLE = "node.roles: [data, ingest]";
     private static final String SERVING = "node.roles: [data, ingest, embedding]";
-
-    private static TestCluster cluster;
-    private static final Map<String, RestClient> clients = new TreeMap<>();
 
     @BeforeClass
     public static void startCluster() throws Exception {
@@ -60,44 +55,6 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         cluster.start("node-2", WITHOUT_ROLE);
         cluster.start("node-3", SERVING);
     }
-
-    @AfterClass
-    public static void stopCluster() throws Exception {
-        for (RestClient client : clients.values()) {
-            client.close();
-        }
-        clients.clear();
-        if (cluster != null) {
-            cluster.stopAll();
-        }
-    }
-
-    @Override
-    protected String getTestRestCluster() {
-        return cluster.restCluster();
-    }
-
-    @Override
-    protected boolean preserveClusterUponCompletion() {
-        return true;  // the cluster goes with the class; its nodes stop in stopCluster
-    }
-
-    private RestClient node(String name) throws IOException {
-        RestClient client = clients.get(name);
-        if (client == null) {
-            client = buildClient(restClientSettings(), new HttpHost[] { cluster.host(name) });
-            clients.put(name, client);
-        }
-        return client;
-    }
-
-    private void forget(String name) throws IOException {
-        RestClient client = clients.remove(name);
-        if (client != null) {
-            client.close();
-        }
-    }
-
 
     @SuppressWarnings("unchecked")
     private Map<String, Map<String, Object>> byName(String path) throws IOException {
@@ -332,8 +289,7 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         }
         long start = System.nanoTime();
         sleepUntil(start, 30);
-        forget("node-3");
-        cluster.stop("node-3");
+        stopMember("node-3");
         sleepUntil(start, 60);
         cluster.start("node-3", SERVING);
         long servedBefore = 0;  // node-3's counters start again with the node
@@ -387,8 +343,7 @@ public class EmbeddingRoleServingClusterIT extends OpenSearchRestTestCase {
         RestClient manager = node("node-1");
         NodeCalls.json(manager, "PUT", "/_cluster/settings", "{\"persistent\":{\"instruct_embed.serving.require_role\":true}}");
         for (String name : List.of("node-3", "node-4")) {
-            forget(name);
-            cluster.stop(name);
+            stopMember(name);
         }
         long count = ((Number) NodeCalls.json(manager, "GET", "/served-pipeline/_count", null).get("count")).longValue();
         long started = System.nanoTime();

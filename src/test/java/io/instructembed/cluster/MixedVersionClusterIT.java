@@ -3,13 +3,11 @@ package io.instructembed.cluster;
 import io.instructembed.support.GoldenVectors;
 import io.instructembed.support.Json;
 import io.instructembed.support.NodeCalls;
+import io.instructembed.support.ClusterRestTestCase;
 import io.instructembed.support.TestCluster;
-import org.apache.hc.core5.http.HttpHost;
 import org.opensearch.Version;
 import org.opensearch.client.Request;
 import org.opensearch.client.RestClient;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 import java.io.IOException;
@@ -34,16 +32,13 @@ import java.util.TreeMap;
  * the calls while the other loaded nothing. Every node has require_role, so that none but the
  * serving node ever loads the model (also while the first one starts alone).
  */
-public class MixedVersionClusterIT extends OpenSearchRestTestCase {
+public class MixedVersionClusterIT extends ClusterRestTestCase {
     private static final String BGE = "bge-small-en-v1.5";
     private static final String OLDER = "older";
     private static final String REQUIRE_ROLE = "\ninstruct_embed.serving.require_role: true";
     private static final String MANAGER = "node.roles: [cluster_manager, data, ingest]" + REQUIRE_ROLE;
     private static final String WITHOUT_ROLE = "node.roles: [data, ingest]" + REQUIRE_ROLE;
     private static final String SERVING = "node.roles: [embedding]" + REQUIRE_ROLE;
-
-    private static TestCluster cluster;
-    private static final Map<String, RestClient> clients = new TreeMap<>();
 
     @BeforeClass
     public static void startCluster() throws Exception {
@@ -62,37 +57,6 @@ public class MixedVersionClusterIT extends OpenSearchRestTestCase {
         return Path.of(value);
     }
 
-    @AfterClass
-    public static void stopCluster() throws Exception {
-        for (RestClient client : clients.values()) {
-            client.close();
-        }
-        clients.clear();
-        if (cluster != null) {
-            cluster.stopAll();
-        }
-    }
-
-    @Override
-    protected String getTestRestCluster() {
-        return cluster.restCluster();
-    }
-
-    @Override
-    protected boolean preserveClusterUponCompletion() {
-        return true;  // the cluster goes with the class; its nodes stop in stopCluster
-    }
-
-    private RestClient node(String name) throws IOException {
-        RestClient client = clients.get(name);
-        if (client == null) {
-            HttpHost host = cluster.host(name);
-            client = buildClient(restClientSettings(), new HttpHost[] { host });
-            clients.put(name, client);
-        }
-        return client;
-    }
-
     public void testNodesOfTwoVersionsServeEachOther() throws Exception {
         Version older = version("node-1");
         Version newer = version("node-2");
@@ -104,9 +68,7 @@ public class MixedVersionClusterIT extends OpenSearchRestTestCase {
 
         routesAcross("node-1", "node-2", "older-to-newer");
 
-        RestClient leaving = clients.remove("node-2");
-        leaving.close();
-        cluster.stop("node-2");
+        stopMember("node-2");
         cluster.start("node-3", SERVING, OLDER);
         cluster.start("node-4", WITHOUT_ROLE);
         assertEquals(older, version("node-3"));
