@@ -56,12 +56,8 @@ public class EmbeddingRoleServingClusterIT extends ClusterRestTestCase {
         cluster.start("node-3", SERVING);
     }
 
-    @SuppressWarnings("unchecked")
     private Map<String, Map<String, Object>> byName(String path) throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) NodeCalls.json(node("node-1"), "GET", path, null).get("nodes");
-        Map<String, Map<String, Object>> named = new TreeMap<>();
-        nodes.values().forEach(n -> named.put((String) ((Map<String, Object>) n).get("name"), (Map<String, Object>) n));
-        return named;
+        return NodeCalls.nodesByName(NodeCalls.json(node("node-1"), "GET", path, null));
     }
 
     @SuppressWarnings("unchecked")

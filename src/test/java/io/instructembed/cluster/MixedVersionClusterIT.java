@@ -167,14 +167,12 @@ public class MixedVersionClusterIT extends ClusterRestTestCase {
     /** The {@code calls} of one side of {@code GET serving} for node {@code name}, asked through {@code through} (a cross-version fan-out). */
     @SuppressWarnings("unchecked")
     private long counter(String through, String name, String side) throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) NodeCalls.json(node(through), "GET", "/_plugins/_instruct_embed/serving", null).get("nodes");
-        for (Object entry : nodes.values()) {
-            Map<String, Object> node = (Map<String, Object>) entry;
-            if (name.equals(node.get("name"))) {
-                return ((Number) ((Map<String, Object>) node.get(side)).get("calls")).longValue();
-            }
+        Map<String, Map<String, Object>> nodes = NodeCalls.nodesByName(NodeCalls.json(node(through), "GET", "/_plugins/_instruct_embed/serving", null));
+        Map<String, Object> node = nodes.get(name);
+        if (node == null) {
+            throw new AssertionError("no node [" + name + "] in GET serving: " + nodes);
         }
-        throw new AssertionError("no node [" + name + "] in GET serving: " + nodes);
+        return ((Number) ((Map<String, Object>) node.get(side)).get("calls")).longValue();
     }
 
     private static void assertCosine(String what, float[] expected, float[] actual) {

@@ -379,13 +379,8 @@ public class SecuredClusterIT extends OpenSearchRestTestCase {
     }
 
     /** The nodes of GET {@code /_plugins/_instruct_embed/<what>} (as admin), by node name. */
-    @SuppressWarnings("unchecked")
     private Map<String, Map<String, Object>> byName(String what) throws IOException {
-        Map<String, Object> nodes = (Map<String, Object>) entityAsMap(client().performRequest(new Request("GET", API + "/" + what))).get("nodes");
-        Map<String, Map<String, Object>> named = new HashMap<>();
-        for (Object node : nodes.values()) {
-            named.put((String) ((Map<String, Object>) node).get("name"), (Map<String, Object>) node);
-        }
+        Map<String, Map<String, Object>> named = NodeCalls.nodesByName(entityAsMap(client().performRequest(new Request("GET", API + "/" + what))));
         assertEquals(named.keySet().toString(), 2, named.size());
         return named;
     }

@@ -7,6 +7,7 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Calls to a test node that several integration tests make: the plugin's stats and _embed, and vectors out of JSON. */
 public final class NodeCalls {
@@ -51,5 +52,15 @@ public final class NodeCalls {
             request.setJsonEntity(json);
         }
         return OpenSearchRestTestCase.entityAsMap(client.performRequest(request));
+    }
+
+    /** The {@code nodes} object of a nodes answer (stats, serving, _nodes), keyed by node name instead of node id. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Map<String, Object>> nodesByName(Map<String, Object> nodesAnswer) {
+        Map<String, Map<String, Object>> named = new TreeMap<>();
+        for (Object node : ((Map<String, Object>) nodesAnswer.get("nodes")).values()) {
+            named.put((String) ((Map<String, Object>) node).get("name"), (Map<String, Object>) node);
+        }
+        return named;
     }
 }
